@@ -1,0 +1,312 @@
+"""The ``ganzoo`` command line.
+
+Every command takes ``key=value`` words (``generator=unet``, ``generator.ngf=32``, ``image_size=128``)
+after its options. Errors caused by input print one line naming the problem and the fix and exit
+with status 2; nothing is written when a command fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ganzoo import __version__
+from ganzoo.errors import ConfigError, GanzooError, UnknownPartError, did_you_mean
+
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _width() -> int:
+    return shutil.get_terminal_size((100, 20)).columns
+
+
+def _table(rows: list[list[str]], headers: list[str]) -> str:
+    """Render rows as aligned columns; the last column is cut to the terminal's width."""
+    all_rows = [headers, *rows]
+    widths = [max(len(row[i]) for row in all_rows) for i in range(len(headers) - 1)]
+    lines = []
+    for row in all_rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths)]
+        line = "  ".join([*cells, row[-1]]).rstrip()
+        width = max(_width(), 60)
+        lines.append(line if len(line) <= width else line[: width - 1] + "…")
+    return "\n".join(lines)
+
+
+# --- list, info, plugins -------------------------------------------------------------------------
+
+
+def _list(args: argparse.Namespace) -> int:
+    from ganzoo.plugins import get_registry
+
+    registry = get_registry()
+    kind, pattern = args.kind, args.pattern
+    if kind is not None and kind not in registry.kinds():
+        if pattern is None and any(ch in kind for ch in "*?["):
+            kind, pattern = None, kind  # `ganzoo list '*gan'`: a pattern over every kind
+        else:
+            registry.check_kind(kind)
+    parts = registry.list(kind, pattern or "*")
+    if not parts:
+        print(f"no {kind or 'part'} matches '{pattern}'")
+        return 1
+    rows = [[p.kind, p.name, ",".join(p.tags), p.plugin, p.summary] for p in parts]
+    print(_table(rows, ["KIND", "NAME", "TAGS", "PLUGIN", "SUMMARY"]))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from ganzoo.plugins import get_registry
+
+    registry = get_registry()
+    kind, _, name = args.name.rpartition("/") if "/" in args.name else ("", "", args.name)
+    if kind:
+        parts = [registry.get(kind, name)]
+    else:
+        parts = registry.find(name)
+        if not parts:
+            every = {p.name for p in registry.list()}
+            raise UnknownPartError(f"no part is called '{name}'{did_you_mean(name, every)} (run 'ganzoo list')")
+    for index, part in enumerate(parts):
+        if index:
+            print()
+        print(f"{part.kind} '{part.name}'  (from {part.plugin}; {part.source})")
+        if part.tags:
+            print(f"tags: {', '.join(part.tags)}")
+        print()
+        print(textwrap.indent(part.doc or "(no documentation)", "  "))
+        print()
+        if part.parameters:
+            rows = [
+                [p.name, p.type_name, "required" if p.required else repr(p.default)] for p in part.parameters
+            ]
+            print(_table(rows, ["PARAMETER", "TYPE", "DEFAULT"]))
+        else:
+            print("no parameters")
+    return 0
+
+
+def _plugins(args: argparse.Namespace) -> int:
+    from ganzoo.plugins import get_host, plugins_disabled
+
+    host = get_host()
+    host.registry  # registering parts is what fills each plugin's part list
+    rows = []
+    for info in host.plugins:
+        kinds: dict[str, int] = {}
+        for kind, _ in info.parts:
+            kinds[kind] = kinds.get(kind, 0) + 1
+        what = f"FAILED: {info.error}" if info.error else ", ".join(f"{n} {k}" for k, n in kinds.items()) or "hooks only"
+        rows.append([info.name, info.distribution, info.version, info.target, what])
+    print(_table(rows, ["PLUGIN", "DISTRIBUTION", "VERSION", "MODULE", "REGISTERED"]))
+    if plugins_disabled():
+        print("\nthird-party plugins are disabled (GANZOO_DISABLE_PLUGINS is set)")
+    if args.verbose:
+        for info in host.plugins:
+            print(f"\n{info.name}:")
+            for kind, name in info.parts:
+                print(f"  {kind} {name}")
+    return 1 if any(info.error for info in host.plugins) else 0
+
+
+# --- build ---------------------------------------------------------------------------------------
+
+
+def _format_shapes(shapes: list[tuple[int, ...]]) -> str:
+    return ", ".join("(" + ", ".join(str(n) for n in shape) + ")" for shape in shapes)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from ganzoo.assembly import BUILD_DEFAULTS, assemble_pair
+    from ganzoo.config import apply_words, load_yaml, to_yaml
+    from ganzoo.plugins import get_registry
+
+    base = dict(BUILD_DEFAULTS)
+    if args.config:
+        loaded = load_yaml(args.config)
+        unknown = set(loaded) - set(base)
+        if unknown:
+            raise ConfigError(f"'{args.config}' has keys a build spec does not: {', '.join(sorted(unknown))}")
+        base.update(loaded)
+    config = apply_words(base, args.settings)
+    assembly = assemble_pair(get_registry(), config)
+    rows = []
+    for built in (assembly.generator, assembly.discriminator):
+        inputs, outputs = assembly.shapes[built.role]
+        named = ", ".join(f"{n}{_format_shapes([s])}" for n, s in zip(built.module.inputs, inputs))
+        rows.append([built.role, built.part.name, f"{built.parameter_count:,}", f"{named} → {_format_shapes(outputs)}"])
+    print(_table(rows, ["NETWORK", "PART", "PARAMETERS", "INPUTS → OUTPUTS"]))
+    print(f"\nimage_size={assembly.config['image_size']} channels={assembly.config['channels']}: the pair fits.")
+    if args.out:
+        from ganzoo.atomic import atomic_write_text
+
+        atomic_write_text(Path(args.out), to_yaml(assembly.config))
+        print(f"spec written to {args.out}")
+    return 0
+
+
+# --- recipes, train, sample ----------------------------------------------------------------------
+
+
+def _recipes(args: argparse.Namespace) -> int:
+    from ganzoo.config import to_yaml
+    from ganzoo.training.recipes import load_recipe, recipe_names
+
+    if args.name:
+        print(to_yaml(load_recipe(args.name)), end="")
+        return 0
+    rows = []
+    for name in recipe_names():
+        recipe = load_recipe(name)
+        rows.append([name, recipe["generator"]["name"], recipe["discriminator"]["name"], recipe["data"]["name"], recipe.get("summary", "")])
+    print(_table(rows, ["RECIPE", "GENERATOR", "DISCRIMINATOR", "DATA", "SUMMARY"]))
+    return 0
+
+
+def _split_resume(settings: list[str]) -> tuple[str | None, list[str]]:
+    resume = [word for word in settings if word.split("=", 1)[0] == "resume"]
+    rest = [word for word in settings if word not in resume]
+    return (resume[-1].split("=", 1)[1] if resume else None), rest
+
+
+def _train(args: argparse.Namespace) -> int:
+    from ganzoo.training import Trainer, resolve_run_config
+
+    resume, words = _split_resume(args.settings)
+    if resume:
+        trainer = Trainer.resume(resume, words)
+        print(f"resuming {trainer.directory} at step {trainer.step} of {trainer.total_steps}")
+    else:
+        trainer = Trainer.create(resolve_run_config(words, args.config))
+        print(f"training recipe '{trainer.config['recipe']}' for {trainer.total_steps} steps on {trainer.device}; outputs in {trainer.directory}")
+    status = trainer.fit()
+    print(f"{status}: step {trainer.step}; checkpoints, samples/, metrics.jsonl and loss_curves.png in {trainer.directory}")
+    return 0 if status == "completed" else 130
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from ganzoo.config import split_words
+    from ganzoo.training.sampling import sample_grid, translate_folder
+
+    plain, dotted = split_words(args.settings)
+    allowed = {"checkpoint", "n", "out", "input", "seed", "generator"}
+    unknown = sorted(set(plain) - allowed) + dotted
+    if unknown:
+        raise ConfigError(f"ganzoo sample takes {', '.join(sorted(allowed))}, not {', '.join(unknown)}")
+    if "checkpoint" not in plain:
+        raise ConfigError("name the checkpoint: checkpoint=RUN_DIR or checkpoint=RUN_DIR/checkpoints/step_N.pt")
+    try:
+        n, seed = int(plain.get("n", 64)), int(plain.get("seed", 0))
+    except ValueError as error:
+        raise ConfigError(f"n= and seed= take integers: {error}") from error
+    if "input" in plain:
+        out = Path(plain.get("out", "translated"))
+        written = translate_folder(plain["checkpoint"], Path(plain["input"]), out, generator=plain.get("generator"))
+        print(f"{len(written)} images written to {out}")
+    else:
+        out = Path(plain.get("out", "samples.png"))
+        sample_grid(plain["checkpoint"], out, n=n, seed=seed, generator=plain.get("generator"))
+        print(f"{n} samples written to {out}")
+    return 0
+
+
+# --- the parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ganzoo`` command (the CLI reference is generated from it)."""
+    parser = argparse.ArgumentParser(
+        prog="ganzoo",
+        description="A pluggable zoo of GAN parts: list them, build and check networks, train recipes.",
+    )
+    parser.add_argument("--version", action="version", version=f"ganzoo {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print warnings and errors only")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    listing = commands.add_parser("list", help="list registered parts", description="List registered parts, by kind, filtered by a glob pattern.")
+    listing.add_argument("kind", nargs="?", help="generator, discriminator, loss, schedule, dataset, … (default: all)")
+    listing.add_argument("pattern", nargs="?", help="glob over names, e.g. '*gan' (default: all)")
+    listing.set_defaults(handler=_list)
+
+    info = commands.add_parser("info", help="show a part's documentation and parameters", description="Show a part's documentation, parameters (types and defaults) and the plugin that registered it.")
+    info.add_argument("name", help="a part name, or KIND/NAME when several kinds share it (e.g. discriminator/mlp)")
+    info.set_defaults(handler=_info)
+
+    plugins = commands.add_parser("plugins", help="list installed plugins and what each registered", description="List the installed plugins, their versions, and what each registered. Exits 1 if a plugin failed to load.")
+    plugins.add_argument("-v", "--verbose", action="store_true", help="also list every part of each plugin")
+    plugins.set_defaults(handler=_plugins)
+
+    build = commands.add_parser(
+        "build",
+        help="build and check a generator/discriminator pair",
+        description=(
+            "Resolve a generator and a discriminator by name, wire their channels, run a dry forward pass on "
+            "a dummy batch and print each network's parameter count and input → output shapes."
+        ),
+        epilog="example: ganzoo build generator=unet discriminator=patchgan generator.ngf=32 image_size=128",
+    )
+    build.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="generator=NAME, discriminator=NAME, generator.PARAM=VALUE, image_size=N, channels=N, conditional=false, …")
+    build.add_argument("--config", metavar="SPEC.yaml", help="start from a spec written by --out")
+    build.add_argument("--out", metavar="SPEC.yaml", help="write the resolved spec (every parameter explicit)")
+    build.set_defaults(handler=_build)
+
+    recipes = commands.add_parser("recipes", help="list the training recipes, or print one", description="List the shipped training recipes, or print one as YAML.")
+    recipes.add_argument("name", nargs="?", help="a recipe to print")
+    recipes.set_defaults(handler=_recipes)
+
+    train = commands.add_parser(
+        "train",
+        help="train a recipe, or resume a run",
+        description=(
+            "Train a recipe on its data set, writing config.yaml, checkpoints/, samples/, metrics.jsonl and "
+            "loss_curves.png into the run directory (out=DIR, default runs/RECIPE-TIME). Ctrl-C saves a checkpoint."
+        ),
+        epilog=(
+            "examples: ganzoo train recipe=dcgan | ganzoo train recipe=pix2pix generator=resnet loss.adversarial=hinge "
+            "| ganzoo train resume=runs/dcgan-20260101-120000 train.steps=6000"
+        ),
+    )
+    train.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="recipe=NAME or resume=RUN_DIR, then any setting: generator=NAME, generator.PARAM=V, train.steps=N, out=DIR, …")
+    train.add_argument("--config", metavar="FILE.yaml", help="a recipe file, or a spec from 'ganzoo build --out'")
+    train.set_defaults(handler=_train)
+
+    sample = commands.add_parser(
+        "sample",
+        help="generate images from a checkpoint",
+        description="Write a grid of samples from a trained generator, or translate a folder of images with an image-to-image one.",
+        epilog="examples: ganzoo sample checkpoint=runs/dcgan-… n=64 out=grid.png | ganzoo sample checkpoint=runs/pix2pix-… input=edges/ out=digits/",
+    )
+    sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, seed=0, out=FILE|DIR, input=DIR, generator=NAME")
+    sample.set_defaults(handler=_sample)
+
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``ganzoo`` command.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+
+    Returns:
+        The exit status: 0 on success, 2 for bad input, 1 when a command found nothing or a plugin failed.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s: %(message)s")
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except GanzooError as error:
+        print(f"ganzoo {args.command}: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"ganzoo {args.command}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,129 @@
+"""Recipes: named training configurations shipped as YAML data, and the settings every run has.
+
+A recipe is plain data (see ``ganzoo/recipes/*.yaml``): which data set, which parts fill which slots,
+how data flows through the networks, which losses compare which tensors, and the optimiser and
+schedule settings. The trainer has no branch per recipe; anything a recipe says can be overridden on
+the command line, and a YAML file with the same keys is a recipe too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from omegaconf import OmegaConf
+
+from ganzoo.config import apply_words, load_yaml
+from ganzoo.errors import ConfigError, UnknownPartError, did_you_mean
+
+#: Every setting a run has, with its default. A recipe overrides some; words override any.
+RUN_DEFAULTS: dict[str, Any] = {
+    "recipe": None,
+    "summary": "",
+    "paper": "",
+    "defaults": "",
+    "out": None,
+    "data": {"name": "digits"},
+    # Facts about the images; null means "as the data set says". A value set here must agree with
+    # the data (image_size is passed on to data sets that take it).
+    "image_size": None,
+    "channels": None,
+    "source_channels": None,
+    "num_classes": None,
+    "latent_dim": 100,
+    "conditional": True,
+    "generator": {"name": "dcgan"},
+    "discriminator": {"name": "dcgan"},
+    "networks": {},
+    "forward": {},
+    "adversarial": [],
+    "pool_size": 0,
+    "loss": {},
+    "objective": {},
+    "schedule": {},
+    "optim": {
+        "generator": {"lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0},
+        "discriminator": {"lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0},
+    },
+    "samples": {"show": ["fake"], "count": 64, "seed": 1234},
+    "train": {
+        "steps": 0,
+        "epochs": 0,
+        "batch_size": 64,
+        "seed": 0,
+        "device": "auto",
+        "amp": "none",
+        "num_workers": 0,
+        "log_every": 50,
+        "sample_every": 500,
+        "checkpoint_every": 500,
+        "keep_checkpoints": 3,
+        "on_nonfinite": "stop",
+        "progress": True,
+    },
+}
+
+
+def recipe_names() -> list[str]:
+    """The names of the recipes shipped with ganzoo."""
+    folder = resources.files("ganzoo") / "recipes"
+    return sorted(entry.name[: -len(".yaml")] for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+
+
+def load_recipe(name: str) -> dict[str, Any]:
+    """Load a shipped recipe by name, or a recipe file by path.
+
+    Raises:
+        UnknownPartError: For an unknown name, with the closest ones.
+        ConfigError: For a file that cannot be read.
+    """
+    if name.endswith((".yaml", ".yml")) or "/" in name:
+        return load_yaml(Path(name))
+    names = recipe_names()
+    if name not in names:
+        raise UnknownPartError(
+            f"unknown recipe '{name}'{did_you_mean(name, names)} (recipes: {', '.join(names)}; run 'ganzoo recipes')"
+        )
+    text = (resources.files("ganzoo") / "recipes" / f"{name}.yaml").read_text(encoding="utf-8")
+    return OmegaConf.to_container(OmegaConf.create(text), resolve=True)  # type: ignore[return-value]
+
+
+def _merge(base: Mapping[str, Any], override: Mapping[str, Any], source: str) -> dict[str, Any]:
+    unknown = sorted(set(override) - set(base))
+    if unknown:
+        hints = "; ".join(f"'{key}'{did_you_mean(key, base)}" for key in unknown)
+        raise ConfigError(f"{source} has settings a run does not: {hints}")
+    merged = OmegaConf.merge(OmegaConf.create(dict(base)), OmegaConf.create(dict(override)))
+    result = OmegaConf.to_container(merged, resolve=True)
+    # Mappings whose keys are names (networks, forward, loss, objective, schedule) are replaced,
+    # not merged: a recipe that defines them defines all of them.
+    for key in ("networks", "forward", "loss", "objective", "schedule"):
+        if key in override:
+            result[key] = dict(override[key])
+    return result  # type: ignore[return-value]
+
+
+def resolve_run_config(words: Sequence[str], config_file: str | None = None) -> dict[str, Any]:
+    """Build a run's configuration: defaults, then the recipe, then a config file, then the words.
+
+    Args:
+        words: ``key=value`` words; ``recipe=NAME`` (or a path) picks the recipe.
+        config_file: A YAML file (a recipe, or a spec written by ``ganzoo build --out``).
+
+    Raises:
+        ConfigError: If no recipe is named, or a setting is unknown.
+    """
+    recipe_words = [word for word in words if word.split("=", 1)[0].strip() == "recipe"]
+    rest = [word for word in words if word not in recipe_words]
+    file_config = load_yaml(config_file) if config_file else {}
+    recipe = recipe_words[-1].split("=", 1)[1].strip() if recipe_words else file_config.get("recipe")
+    if not recipe:
+        raise ConfigError(f"name a recipe: recipe=NAME (one of {', '.join(recipe_names())}; run 'ganzoo recipes')")
+    config = _merge(RUN_DEFAULTS, load_recipe(str(recipe)), f"recipe '{recipe}'")
+    if file_config:
+        file_config = {key: value for key, value in file_config.items() if value is not None or key not in config}
+        config = _merge(config, file_config, f"'{config_file}'")
+    config["recipe"] = config.get("recipe") or str(recipe)
+    return apply_words(config, rest)

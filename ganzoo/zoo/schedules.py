@@ -1,0 +1,377 @@
+"""Built-in training schedules: when each network updates, at what learning rate, and weight averaging.
+
+A schedule is a small object the trainer consults during training. The trainer holds a list of them
+and asks all of them; :class:`CombinedSchedule` states how their answers combine. Every hook of
+:class:`Schedule` has a default that changes nothing, so a schedule overrides only what it is about:
+
+- :meth:`~Schedule.update_discriminator` and :meth:`~Schedule.update_generator`, asked at every step,
+  say whether each network updates; a network updates only if every schedule agrees.
+- :attr:`~Schedule.discriminator_first` orders the two updates within a step; the discriminator goes
+  first only if every schedule agrees.
+- :meth:`~Schedule.learning_rates`, asked once when the optimisers are built, passes the configured
+  rates through each schedule in turn.
+- :meth:`~Schedule.lr_factor`, a ``LambdaLR`` factor asked once per epoch; the factors multiply.
+- :meth:`~Schedule.attach`, once after the generators are built, and
+  :meth:`~Schedule.after_generator_step`, after every generator update, go to every schedule.
+- :meth:`~Schedule.averaged` gives the averaged copy of a generator, from the first schedule that
+  keeps one.
+- :meth:`~Schedule.state_dict` and :meth:`~Schedule.load_state_dict` save and restore each schedule.
+
+Steps count trainer iterations from 0 (one batch each); epochs count from 0.
+"""
+
+import copy
+import math
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+__all__ = [
+    "PARTS",
+    "AlternatingSchedule",
+    "CombinedSchedule",
+    "EMASchedule",
+    "LinearDecaySchedule",
+    "Schedule",
+    "TTURSchedule",
+]
+
+
+class Schedule:
+    """Base class of the training schedules; every hook defaults to "change nothing".
+
+    Subclasses override the hooks they are about. A schedule that keeps state across steps (weights,
+    counters) returns it from :meth:`state_dict` so that a resumed run continues exactly.
+
+    Attributes:
+        name: The name users select the schedule by.
+        role: Always ``"schedule"``.
+        discriminator_first: Whether, within one step, the discriminator updates before the
+            generator. ``True`` by default.
+    """
+
+    name: ClassVar[str]
+    role: ClassVar[str] = "schedule"
+    discriminator_first: bool = True
+
+    def update_discriminator(self, step: int) -> bool:
+        """Return whether the discriminator updates at this step.
+
+        Args:
+            step: The trainer's iteration, counted from 0.
+
+        Returns:
+            ``True`` by default.
+        """
+        return True
+
+    def update_generator(self, step: int) -> bool:
+        """Return whether the generator updates at this step.
+
+        Args:
+            step: The trainer's iteration, counted from 0.
+
+        Returns:
+            ``True`` by default.
+        """
+        return True
+
+    def learning_rates(self, base: dict[str, float]) -> dict[str, float]:
+        """Return the learning rate of each role, given the configured ones.
+
+        Args:
+            base: Learning rate per role (``"generator"``, ``"discriminator"``).
+
+        Returns:
+            A new dictionary with the same roles; by default equal to ``base``.
+        """
+        return dict(base)
+
+    def lr_factor(self, epoch: int) -> float:
+        """Return the factor on every learning rate during an epoch, for a ``LambdaLR``.
+
+        Args:
+            epoch: The epoch about to be trained, counted from 0 (the ``LambdaLR`` counter).
+
+        Returns:
+            ``1.0`` by default.
+        """
+        return 1.0
+
+    def attach(self, generators: dict[str, nn.Module]) -> None:
+        """Give the schedule the generators, once, after they are built and on their device.
+
+        Args:
+            generators: The generators by name.
+        """
+
+    def after_generator_step(self, generators: dict[str, nn.Module]) -> None:
+        """React to a generator update (called after each ``optimizer.step()`` of the generators).
+
+        Args:
+            generators: The generators by name, with their updated weights.
+        """
+
+    def averaged(self, name: str) -> nn.Module | None:
+        """Return the averaged copy of a generator, if this schedule keeps one.
+
+        Args:
+            name: The generator's name, as in :meth:`after_generator_step`.
+
+        Returns:
+            The averaged module, or ``None`` (the default).
+        """
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return the schedule's state, for a checkpoint; empty by default.
+
+        Returns:
+            A dictionary of tensors and plain Python values (safe for ``torch.load(weights_only=True)``).
+        """
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore the state returned by :meth:`state_dict`.
+
+        Args:
+            state: A dictionary from :meth:`state_dict`.
+        """
+
+
+class AlternatingSchedule(Schedule):
+    """Alternating updates with several discriminator steps per generator step.
+
+    Goodfellow, I., Pouget-Abadie, J., Mirza, M., Xu, B., Warde-Farley, D., Ozair, S., Courville, A.
+    and Bengio, Y. "Generative Adversarial Nets". NeurIPS 2014. arXiv:1406.2661 (Algorithm 1,
+    ``k`` discriminator steps per generator step).
+
+    Arjovsky, M., Chintala, S. and Bottou, L. "Wasserstein Generative Adversarial Networks".
+    ICML 2017. arXiv:1701.07875 (``n_critic = 5``).
+
+    The discriminator updates at every step; the generator at steps where
+    ``(step + 1) % n_critic == 0``, i.e. after every ``n_critic`` discriminator updates.
+
+    Args:
+        n_critic: Discriminator updates per generator update (1 for most GANs, 5 for WGAN).
+        d_first: Whether the discriminator updates before the generator within a step.
+    """
+
+    name = "alternating"
+
+    def __init__(self, *, n_critic: int = 1, d_first: bool = True) -> None:
+        if n_critic < 1:
+            raise ValueError(f"n_critic must be >= 1, got {n_critic!r}")
+        self.n_critic = n_critic
+        self.discriminator_first = d_first
+
+    def update_generator(self, step: int) -> bool:
+        return (step + 1) % self.n_critic == 0
+
+
+class TTURSchedule(Schedule):
+    """Two time-scale update rule: separate learning rates for the generator and the discriminator.
+
+    Heusel, M., Ramsauer, H., Unterthiner, T., Nessler, B. and Hochreiter, S. "GANs Trained by a Two
+    Time-Scale Update Rule Converge to a Local Nash Equilibrium". NeurIPS 2017. arXiv:1706.08500.
+
+    The defaults are those of SAGAN (Zhang, H., Goodfellow, I., Metaxas, D. and Odena, A.
+    "Self-Attention Generative Adversarial Networks". ICML 2019. arXiv:1805.08318), which pairs a
+    faster discriminator with a single discriminator step per generator step. These rates replace the
+    configured ones.
+
+    Args:
+        generator_lr: The generators' learning rate.
+        discriminator_lr: The discriminators' learning rate.
+    """
+
+    name = "ttur"
+
+    def __init__(self, *, generator_lr: float = 1e-4, discriminator_lr: float = 4e-4) -> None:
+        for key, value in (("generator_lr", generator_lr), ("discriminator_lr", discriminator_lr)):
+            if not (value > 0 and math.isfinite(value)):
+                raise ValueError(f"{key} must be a finite number > 0, got {value!r}")
+        self.generator_lr = generator_lr
+        self.discriminator_lr = discriminator_lr
+
+    def learning_rates(self, base: dict[str, float]) -> dict[str, float]:
+        rates = {"generator": self.generator_lr, "discriminator": self.discriminator_lr}
+        return {role: rates.get(role, lr) for role, lr in base.items()}
+
+
+class LinearDecaySchedule(Schedule):
+    """Constant learning rate, then a linear decay to zero: the pix2pix and CycleGAN policy.
+
+    Isola, P., Zhu, J.-Y., Zhou, T. and Efros, A. A. "Image-to-Image Translation with Conditional
+    Adversarial Networks". CVPR 2017. arXiv:1611.07004.
+
+    Zhu, J.-Y., Park, T., Isola, P. and Efros, A. A. "Unpaired Image-to-Image Translation using
+    Cycle-Consistent Adversarial Networks". ICCV 2017. arXiv:1703.10593.
+
+    For the 0-based epoch ``e`` the factor is
+    ``1 - max(0, e + 1 - n_epochs) / (n_epochs_decay + 1)``, the reference code's ``lambda_rule``
+    with ``epoch_count = 1``: 1.0 for epochs 0 to ``n_epochs - 1``, then falling by
+    ``1 / (n_epochs_decay + 1)`` per epoch to ``1 / (n_epochs_decay + 1)`` in the last epoch
+    ``n_epochs + n_epochs_decay - 1``. Past the end it stays at 0 rather than turning negative.
+
+    Args:
+        n_epochs: Epochs at the initial learning rate.
+        n_epochs_decay: Epochs of linear decay after them.
+    """
+
+    name = "linear_decay"
+
+    def __init__(self, *, n_epochs: int = 100, n_epochs_decay: int = 100) -> None:
+        if n_epochs < 0 or n_epochs_decay < 0:
+            raise ValueError(f"n_epochs and n_epochs_decay must be >= 0, got {n_epochs!r}, {n_epochs_decay!r}")
+        self.n_epochs = n_epochs
+        self.n_epochs_decay = n_epochs_decay
+
+    def lr_factor(self, epoch: int) -> float:
+        return max(0.0, 1.0 - max(0, epoch + 1 - self.n_epochs) / float(self.n_epochs_decay + 1))
+
+
+class EMASchedule(Schedule):
+    """Exponential moving average of the generators' weights, used for sampling and evaluation.
+
+    Karras, T., Aila, T., Laine, S. and Lehtinen, J. "Progressive Growing of GANs for Improved
+    Quality, Stability, and Variation". ICLR 2018. arXiv:1710.10196.
+
+    Yazıcı, Y., Foo, C.-S., Winkler, S., Yap, K.-H., Piliouras, G. and Chandrasekhar, V. "The Unusual
+    Effectiveness of Averaging in GAN Training". ICLR 2019. arXiv:1806.04498.
+
+    The schedule keeps a frozen deep copy of each generator. After generator update number ``k``
+    (counted from 0) the copy's floating-point parameters become
+    ``decay * average + (1 - decay) * weights``; for ``k <= start_step`` the copy is set to the
+    weights instead, so averaging starts from the weights after update ``start_step``. Buffers (batch
+    norm statistics) are copied, not averaged. The copies are never optimised; sample from
+    :meth:`averaged`.
+
+    Args:
+        decay: Weight of the running average at each update, in ``[0, 1]``.
+        start_step: Index of the last generator update whose weights are copied rather than averaged.
+
+    Attributes:
+        step: Generator updates seen so far; saved in :meth:`state_dict`.
+    """
+
+    name = "ema"
+
+    def __init__(self, *, decay: float = 0.999, start_step: int = 0) -> None:
+        if not 0.0 <= decay <= 1.0:
+            raise ValueError(f"decay must be in [0, 1], got {decay!r}")
+        if start_step < 0:
+            raise ValueError(f"start_step must be >= 0, got {start_step!r}")
+        self.decay = decay
+        self.start_step = start_step
+        self.step = 0
+        self._averages: dict[str, nn.Module] = {}
+        self._pending: dict[str, dict[str, torch.Tensor]] = {}
+
+    def attach(self, generators: dict[str, nn.Module]) -> None:
+        for name, generator in generators.items():
+            if name in self._averages:
+                continue
+            average = copy.deepcopy(generator).requires_grad_(False)
+            if name in self._pending:
+                average.load_state_dict(self._pending.pop(name))
+            self._averages[name] = average
+
+    @torch.no_grad()
+    def after_generator_step(self, generators: dict[str, nn.Module]) -> None:
+        self.attach(generators)
+        restart = self.step <= self.start_step
+        for name, generator in generators.items():
+            average = self._averages[name]
+            current = dict(generator.named_parameters())
+            for key, parameter in average.named_parameters():
+                if restart or not parameter.is_floating_point():
+                    parameter.copy_(current[key])
+                else:
+                    parameter.lerp_(current[key], 1.0 - self.decay)
+            current = dict(generator.named_buffers())
+            for key, buffer in average.named_buffers():
+                buffer.copy_(current[key])
+        self.step += 1
+
+    def averaged(self, name: str) -> nn.Module | None:
+        return self._averages.get(name)
+
+    def state_dict(self) -> dict[str, Any]:
+        averages = {name: module.state_dict() for name, module in self._averages.items()}
+        # Averages loaded before attach() are still waiting; keep them so a save round-trips.
+        return {"step": self.step, "averages": {**self._pending, **averages}}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.step = int(state["step"])
+        for name, weights in state["averages"].items():
+            if name in self._averages:
+                self._averages[name].load_state_dict(weights)
+            else:
+                self._pending[name] = weights
+
+
+class CombinedSchedule(Schedule):
+    """Several schedules answering as one, by the rules listed at the top of this module.
+
+    The discriminator (generator) updates only at steps where every schedule lets it, and goes first
+    only if every schedule agrees; learning rates pass through each schedule in turn; the epoch
+    factors multiply; the first schedule with an averaged copy of a generator provides it.
+
+    Args:
+        schedules: The schedules, in the order the user listed them.
+    """
+
+    def __init__(self, schedules: Sequence[Schedule] = ()) -> None:
+        self.schedules = list(schedules)
+
+    @property
+    def discriminator_first(self) -> bool:  # type: ignore[override]
+        """Whether the discriminator updates first: only if every schedule says so."""
+        return all(schedule.discriminator_first for schedule in self.schedules)
+
+    def update_discriminator(self, step: int) -> bool:
+        return all(schedule.update_discriminator(step) for schedule in self.schedules)
+
+    def update_generator(self, step: int) -> bool:
+        return all(schedule.update_generator(step) for schedule in self.schedules)
+
+    def learning_rates(self, base: dict[str, float]) -> dict[str, float]:
+        rates = dict(base)
+        for schedule in self.schedules:
+            rates = schedule.learning_rates(rates)
+        return rates
+
+    def lr_factor(self, epoch: int) -> float:
+        return math.prod(schedule.lr_factor(epoch) for schedule in self.schedules)
+
+    def attach(self, generators: dict[str, nn.Module]) -> None:
+        for schedule in self.schedules:
+            schedule.attach(generators)
+
+    def after_generator_step(self, generators: dict[str, nn.Module]) -> None:
+        for schedule in self.schedules:
+            schedule.after_generator_step(generators)
+
+    def averaged(self, name: str) -> nn.Module | None:
+        for schedule in self.schedules:
+            average = schedule.averaged(name)
+            if average is not None:
+                return average
+        return None
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"schedules": [schedule.state_dict() for schedule in self.schedules]}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        states = state["schedules"]
+        if len(states) != len(self.schedules):
+            raise ValueError(f"the state holds {len(states)} schedule(s), this run has {len(self.schedules)}")
+        for schedule, schedule_state in zip(self.schedules, states, strict=True):
+            schedule.load_state_dict(schedule_state)
+
+
+PARTS: tuple[type[Schedule], ...] = (AlternatingSchedule, TTURSchedule, LinearDecaySchedule, EMASchedule)
+"""Every built-in schedule of this module, in the order they are documented."""

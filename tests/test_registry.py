@@ -1,0 +1,123 @@
+"""The registry: metadata read from factories, look-up errors, listing, duplicates, parameter checks."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import pytest
+
+from ganzoo.errors import DuplicatePartError, ParameterError, UnknownPartError
+from ganzoo.registry import Part, Registry
+
+
+class Widget:
+    """Make a widget for testing.
+
+    Longer text that is not part of the summary.
+
+    Args:
+        size: How big.
+        mode: Which mode.
+        scale: A factor.
+    """
+
+    def __init__(self, *, size: int = 4, mode: Literal["a", "b"] = "a", scale: float = 1.0, flag: bool = False) -> None:
+        if size <= 0:
+            raise ValueError(f"size={size} must be positive")
+        self.size, self.mode, self.scale, self.flag = size, mode, scale, flag
+
+
+def make_thing(*, count: int, names: tuple[int, ...] = (1, 2)) -> dict:
+    """Build a thing from a function."""
+    return {"count": count, "names": names}
+
+
+@pytest.fixture
+def registry() -> Registry:
+    registry = Registry()
+    registry.register("generator", "unet", Widget, plugin="ganzoo", tags=["image-to-image"])
+    registry.register("generator", "resnet", Widget, plugin="ganzoo")
+    registry.register("generator", "dcgan", Widget, plugin="ganzoo")
+    registry.register("loss", "thing", make_thing, plugin="other-dist")
+    return registry
+
+
+def test_metadata_is_read_from_the_factory(registry: Registry) -> None:
+    part = registry.get("generator", "unet")
+    assert part.summary == "Make a widget for testing."
+    assert "Longer text" in part.doc
+    assert part.plugin == "ganzoo"
+    assert part.tags == ("image-to-image",)
+    assert [(p.name, p.type_name, p.default) for p in part.parameters] == [
+        ("size", "int", 4),
+        ("mode", "Literal['a', 'b']", "a"),
+        ("scale", "float", 1.0),
+        ("flag", "bool", False),
+    ]
+    assert part.source.endswith(":Widget")
+    function_part = registry.get("loss", "thing")
+    assert function_part.parameters[0].required
+
+
+def test_unknown_name_suggests_the_closest_and_the_list_command(registry: Registry) -> None:
+    with pytest.raises(UnknownPartError) as caught:
+        registry.get("generator", "unte")
+    message = str(caught.value)
+    assert "unknown generator 'unte'; did you mean 'unet'?" in message
+    assert "ganzoo list generator" in message
+
+
+def test_unknown_kind_suggests_the_closest(registry: Registry) -> None:
+    with pytest.raises(UnknownPartError, match="unknown kind 'generatr'; did you mean 'generator'"):
+        registry.get("generatr", "unet")
+
+
+def test_listing_filters_by_kind_and_glob(registry: Registry) -> None:
+    assert [p.name for p in registry.list("generator")] == ["dcgan", "resnet", "unet"]
+    assert [p.name for p in registry.list("generator", "*net")] == ["resnet", "unet"]
+    assert [(p.kind, p.name) for p in registry.list(pattern="t*")] == [("loss", "thing")]
+    assert registry.kinds() == ["generator", "loss"]
+    assert len(registry) == 4
+
+
+def test_new_kinds_need_no_change_to_the_registry(registry: Registry) -> None:
+    registry.register("metric", "fid", make_thing, plugin="metrics-plugin")
+    assert registry.kinds() == ["generator", "loss", "metric"]
+    assert registry.get("metric", "fid").plugin == "metrics-plugin"
+
+
+def test_duplicate_names_name_both_plugins(registry: Registry) -> None:
+    with pytest.raises(DuplicatePartError) as caught:
+        registry.register("generator", "unet", make_thing, plugin="ganzoo-example")
+    assert "'ganzoo'" in str(caught.value) and "'ganzoo-example'" in str(caught.value)
+
+
+def test_parameters_are_checked_before_building(registry: Registry) -> None:
+    part = registry.get("generator", "unet")
+    assert part.build(size=8, scale=2).scale == 2.0  # an int is a valid float
+    with pytest.raises(ParameterError) as caught:
+        part.build(sise=8)
+    message = str(caught.value)
+    assert "unknown parameter 'sise'; did you mean 'size'?" in message
+    assert "Valid parameters: size: int, mode: Literal['a', 'b'], scale: float, flag: bool" in message
+    with pytest.raises(ParameterError, match=r"size='big': expected an integer"):
+        part.build(size="big")
+    with pytest.raises(ParameterError, match=r"mode='c': expected one of 'a', 'b'"):
+        part.build(mode="c")
+    with pytest.raises(ParameterError, match=r"flag=1: expected a boolean"):
+        part.build(flag=1)
+    with pytest.raises(ParameterError, match="missing required parameter 'count'"):
+        registry.get("loss", "thing").build()
+    assert registry.get("loss", "thing").build(count=1, names=[3, 4])["names"] == (3, 4)
+
+
+def test_a_factory_refusing_a_value_is_a_parameter_error(registry: Registry) -> None:
+    with pytest.raises(ParameterError, match="generator 'unet': size=0 must be positive"):
+        registry.get("generator", "unet").build(size=0)
+
+
+def test_find_returns_every_kind_with_that_name() -> None:
+    registry = Registry()
+    registry.add(Part.from_factory("generator", "mlp", Widget, plugin="ganzoo"))
+    registry.add(Part.from_factory("discriminator", "mlp", Widget, plugin="ganzoo"))
+    assert [p.kind for p in registry.find("mlp")] == ["generator", "discriminator"]
