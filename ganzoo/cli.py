@@ -182,12 +182,20 @@ def _train(args: argparse.Namespace) -> int:
     resume, words = _split_resume(args.settings)
     if resume:
         trainer = Trainer.resume(resume, words)
-        print(f"resuming {trainer.directory} at step {trainer.step} of {trainer.total_steps}")
+        if trainer.is_main_process:
+            print(f"resuming {trainer.directory} at step {trainer.step} of {trainer.total_steps}")
     else:
         trainer = Trainer.create(resolve_run_config(words, args.config))
-        print(f"training recipe '{trainer.config['recipe']}' for {trainer.total_steps} steps on {trainer.device}; outputs in {trainer.directory}")
-    status = trainer.fit()
-    print(f"{status}: step {trainer.step}; checkpoints, samples/, metrics.jsonl and loss_curves.png in {trainer.directory}")
+        if trainer.is_main_process:
+            print(f"training recipe '{trainer.config['recipe']}' for {trainer.total_steps} steps on {trainer.device}; outputs in {trainer.directory}")
+    from ganzoo.training.distributed import leave_process_group
+
+    try:
+        status = trainer.fit()
+    finally:
+        leave_process_group()
+    if trainer.is_main_process:
+        print(f"{status}: step {trainer.step}; checkpoints, samples/, metrics.jsonl and loss_curves.png in {trainer.directory}")
     return 0 if status == "completed" else 130
 
 
@@ -214,6 +222,63 @@ def _sample(args: argparse.Namespace) -> int:
         out = Path(plain.get("out", "samples.png"))
         sample_grid(plain["checkpoint"], out, n=n, seed=seed, generator=plain.get("generator"))
         print(f"{n} samples written to {out}")
+    return 0
+
+
+# --- eval ----------------------------------------------------------------------------------------
+
+
+def _eval(args: argparse.Namespace) -> int:
+    import yaml
+
+    from ganzoo.config import split_words
+    from ganzoo.metrics import EVAL_DEFAULTS, evaluate_checkpoint
+    from ganzoo.metrics.evaluate import held_out_split
+
+    plain, dotted = split_words(args.settings)
+    allowed = {"checkpoint", "metric", "n", "features", "device", "seed"}
+    unknown = sorted(set(plain) - allowed) + [word for word in dotted if not word.startswith("features.")]
+    if unknown:
+        raise ConfigError(f"ganzoo eval takes {', '.join(sorted(allowed))} and features.PARAM=VALUE, not {', '.join(unknown)}")
+    if "checkpoint" not in plain:
+        raise ConfigError("name the checkpoint: checkpoint=RUN_DIR, checkpoint=RUN_DIR/checkpoints/best.pt or …/step_N.pt")
+    try:
+        n = int(plain["n"]) if "n" in plain else None
+        seed = int(plain.get("seed", 0))
+    except ValueError as error:
+        raise ConfigError(f"n= and seed= take integers: {error}") from error
+    metrics = [name.strip() for name in plain["metric"].split(",") if name.strip()] if "metric" in plain else None
+    features: str | dict[str, object] | None = plain.get("features")
+    if dotted:  # features.download=true, features.weights_path=FILE
+        params = {word.split("=", 1)[0][len("features.") :]: yaml.safe_load(word.split("=", 1)[1]) for word in dotted}
+        features = {"name": features or "digits", **params}
+    values, plan, run = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
+    data = run.config["data"]["name"]
+    keys = [key for name in plan.metrics for key in (name, f"{name}_std") if key in values]
+    if any(f"baseline/{key}" in values for key in keys):
+        rows = [[key, f"{values[key]:.4g}", f"{values[f'baseline/{key}']:.4g}" if f"baseline/{key}" in values else ""] for key in keys]
+        print(_table(rows, ["METRIC", "VALUE", "HELD-OUT BASELINE"]))
+    else:
+        print(_table([[key, f"{values[key]:.4g}"] for key in keys], ["METRIC", "VALUE"]))
+    print()
+    what = f"step {run.step}" + (" (the best checkpoint)" if Path(plain["checkpoint"]).name == "best.pt" else "")
+    count = n if n is not None else int({**EVAL_DEFAULTS, **(run.config.get("eval") or {})}["n"])
+    if plan.task == "generation":
+        print(
+            f"{what} of '{run.config['recipe']}': {count} generated '{plan.pair.fake}' images against the "
+            f"training '{plan.pair.real}' images of '{data}'"
+        )
+        test = held_out_split(run)
+        if test is not None and any(key.startswith("baseline/") for key in values):
+            print(
+                f"held-out baseline: the {len(test)} real test images against the same training images, about what a "
+                "generator matching the data would score (FID is biased upwards for fewer images)"
+            )
+    else:
+        print(
+            f"{what} of '{run.config['recipe']}': outputs '{plan.pair.fake}' for up to {count} test items of '{data}' "
+            f"against their '{plan.pair.real}'"
+        )
     return 0
 
 
@@ -285,6 +350,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, seed=0, out=FILE|DIR, input=DIR, generator=NAME")
     sample.set_defaults(handler=_sample)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure a trained generator (FID, KID, …)",
+        description=(
+            "Measure the generator a checkpoint holds: FID and KID of generated images against the training "
+            "images, beside the held-out test images' own figures as a baseline; for image-to-image runs, its "
+            "outputs on the test split against their targets, with L1, PSNR and SSIM. Digits features are "
+            "shipped; Inception weights are downloaded only with features.download=true."
+        ),
+        epilog=(
+            "examples: ganzoo eval checkpoint=runs/dcgan | ganzoo eval checkpoint=runs/dcgan/checkpoints/best.pt metric=fid,kid n=2000 "
+            "| ganzoo eval checkpoint=runs/dcgan features=inception features.download=true"
+        ),
+    )
+    evaluate.add_argument(
+        "settings", nargs="*", metavar="KEY=VALUE",
+        help="checkpoint=PATH (required), metric=fid[,kid,is,l1,psnr,ssim], n=1000, features=digits|inception, features.PARAM=V, device=cpu, seed=0",
+    )
+    evaluate.set_defaults(handler=_eval)
 
     return parser
 

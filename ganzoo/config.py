@@ -10,6 +10,10 @@ A configuration is a tree of plain data. Sections whose value is a mapping with 
 
 Selectors are applied before parameters, whatever their order on the line: handing both to OmegaConf
 as one dot-list would let ``generator=unet`` and ``generator.ngf=32`` overwrite each other.
+
+Configurations are data: YAML is read with ``safe_load`` and OmegaConf's interpolations
+(``${...}``, including resolvers such as ``oc.env``) are never resolved, so a value is exactly the text
+it was given.
 """
 
 from __future__ import annotations
@@ -103,7 +107,7 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
     Raises:
         ConfigError: For a key the base does not have (with the closest ones), or a malformed word.
     """
-    config = OmegaConf.to_container(OmegaConf.create(dict(base)), resolve=True)
+    config = OmegaConf.to_container(OmegaConf.create(dict(base)), resolve=False)
     assert isinstance(config, dict)
     plain, dotted = split_words(words)
     settings: list[str] = []
@@ -122,7 +126,7 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
             merged = OmegaConf.merge(OmegaConf.create(config), OmegaConf.from_dotlist(settings))
         except OmegaConfBaseException as error:
             raise ConfigError(f"cannot apply {' '.join(settings)}: {error}") from error
-        config = OmegaConf.to_container(merged, resolve=True)
+        config = OmegaConf.to_container(merged, resolve=False)
     return config
 
 

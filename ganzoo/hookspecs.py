@@ -12,6 +12,9 @@ Registering parts::
     def ganzoo_register_parts(register):
         register("generator", "tiny", TinyGenerator, tags=["unconditional"])
 
+The training hooks are called in the main process only (rank 0 of a distributed run), the one that
+writes the run's outputs.
+
 Following a run (a logger or a callback)::
 
     @hookimpl
@@ -28,7 +31,7 @@ import pluggy
 
 #: Marks the hook specifications below (used by the host only).
 hookspec = pluggy.HookspecMarker("ganzoo")
-#: Marks a plugin's hook implementations: ``@hookimpl def ganzoo_register_parts(register): ...``.
+#: Marks a plugin's hook implementations, as in ``@hookimpl def ganzoo_register_parts(register): ...``.
 hookimpl = pluggy.HookimplMarker("ganzoo")
 
 

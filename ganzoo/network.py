@@ -6,17 +6,17 @@ like. :class:`GanNetwork` states both.
 
 Input names form a small shared vocabulary:
 
-============  ===========================================================  ==========================
-name          meaning                                                      shape
-============  ===========================================================  ==========================
-``z``         latent noise                                                 ``(N, latent_dim)``
-``label``     class index                                                  ``(N,)`` int64
-``source``    a generator's input image (image-to-image, in-painting)      ``(N, C_in, H, W)``
-``mask``      1 inside the region to fill, 0 elsewhere                     ``(N, 1, H, W)``
-``exemplar``  another image of the same identity (exemplar conditioning)   ``(N, C, H, W)``
-``image``     the image a discriminator judges (real or generated)         ``(N, C, H, W)``
-``condition`` what a conditional discriminator sees beside ``image``       ``(N, C_cond, H, W)``
-============  ===========================================================  ==========================
+=============  ===========================================================  ==========================
+name           meaning                                                      shape
+=============  ===========================================================  ==========================
+``z``          latent noise                                                 ``(N, latent_dim)``
+``label``      class index                                                  ``(N,)`` int64
+``source``     a generator's input image (image-to-image, in-painting)      ``(N, C_in, H, W)``
+``mask``       1 inside the region to fill, 0 elsewhere                     ``(N, 1, H, W)``
+``exemplar``   another image of the same identity (exemplar conditioning)   ``(N, C, H, W)``
+``image``      the image a discriminator judges (real or generated)         ``(N, C, H, W)``
+``condition``  what a conditional discriminator sees beside ``image``       ``(N, C_cond, H, W)``
+=============  ===========================================================  ==========================
 
 Generators return images ``(N, C, H, W)`` in ``[-1, 1]``. Discriminators return raw logits (never a
 sigmoid: the losses apply it where they need it), either one tensor or, for multi-scale

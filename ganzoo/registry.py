@@ -8,66 +8,97 @@ Plugins add parts through the :func:`~ganzoo.hookspecs.ganzoo_register_parts` ho
 
 from __future__ import annotations
 
+import ast
 import fnmatch
+import importlib
+import importlib.util
 import inspect
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
-from ganzoo.errors import DuplicatePartError, ParameterError, UnknownPartError, did_you_mean
+from ganzoo.errors import DuplicatePartError, ParameterError, PluginError, UnknownPartError, did_you_mean
 from ganzoo.parameters import Parameter, accepts_any_keyword, check_parameters, signature_parameters
 
 #: The kinds the built-in zoo and the trainer use. Others may be added by plugins.
 CORE_KINDS = ("generator", "discriminator", "loss", "schedule", "dataset")
 
 
-@dataclass(frozen=True)
 class Part:
-    """A registered part: a factory and what can be known about it without calling it.
+    """A registered part: a factory and what can be known about it.
+
+    The factory may be given as an object or as a ``"module:qualified_name"`` string. A string is
+    imported only when the part is built or its parameters are needed; its summary is read from the
+    source without importing it, so listing parts stays fast (no torch import for ``ganzoo list``).
 
     Attributes:
         kind: The family, e.g. ``"generator"``.
         name: The name users type, e.g. ``"unet"``.
-        factory: The class or function that builds the part.
         plugin: The distribution (or plugin name) that registered it.
         tags: Free-form labels such as ``"unconditional"`` or ``"image-to-image"``.
-        summary: The first line of the factory's docstring.
-        doc: The whole docstring.
-        parameters: The factory's keyword parameters with types and defaults.
     """
 
-    kind: str
-    name: str
-    factory: Callable[..., Any]
-    plugin: str
-    tags: tuple[str, ...] = ()
-    summary: str = ""
-    doc: str = ""
-    parameters: tuple[Parameter, ...] = field(default=(), repr=False)
+    def __init__(
+        self, kind: str, name: str, factory: Callable[..., Any] | str, *, plugin: str, tags: Iterable[str] = ()
+    ) -> None:
+        if isinstance(factory, str) and ":" not in factory:
+            raise ValueError(f"{kind} '{name}': a factory given by name must read 'module:qualified_name', not {factory!r}")
+        self.kind = kind
+        self.name = name
+        self.plugin = plugin
+        self.tags = tuple(tags)
+        self._target = factory
 
     @classmethod
     def from_factory(
         cls,
         kind: str,
         name: str,
-        factory: Callable[..., Any],
+        factory: Callable[..., Any] | str,
         *,
         plugin: str,
         tags: Iterable[str] = (),
     ) -> Part:
-        """Describe a factory as a part, reading its docstring and signature."""
-        doc = inspect.getdoc(factory) or ""
-        summary = doc.strip().split("\n\n", 1)[0].replace("\n", " ").strip()
-        return cls(
-            kind=kind,
-            name=name,
-            factory=factory,
-            plugin=plugin,
-            tags=tuple(tags),
-            summary=summary,
-            doc=doc,
-            parameters=signature_parameters(factory),
-        )
+        """Describe a factory (an object or a ``"module:qualified_name"`` string) as a part."""
+        return cls(kind, name, factory, plugin=plugin, tags=tags)
+
+    def __repr__(self) -> str:
+        return f"Part(kind={self.kind!r}, name={self.name!r}, plugin={self.plugin!r}, source={self.source!r})"
+
+    @cached_property
+    def factory(self) -> Callable[..., Any]:
+        """The class or function that builds the part (imported on first use when given by name).
+
+        Raises:
+            PluginError: If the named module or attribute cannot be imported.
+        """
+        if not isinstance(self._target, str):
+            return self._target
+        module_name, _, qualified = self._target.partition(":")
+        try:
+            target: Any = importlib.import_module(module_name)
+            for attribute in qualified.split("."):
+                target = getattr(target, attribute)
+        except (ImportError, AttributeError) as error:
+            raise PluginError(f"{self.label} from '{self.plugin}' cannot be imported from {self._target}: {error}") from error
+        return target
+
+    @cached_property
+    def doc(self) -> str:
+        """The factory's whole docstring."""
+        return inspect.getdoc(self.factory) or ""
+
+    @cached_property
+    def summary(self) -> str:
+        """The first paragraph of the docstring, on one line (read from the source when possible)."""
+        doc = self.doc if not isinstance(self._target, str) else (_static_docstring(self._target) or self.doc)
+        return doc.strip().split("\n\n", 1)[0].replace("\n", " ").strip()
+
+    @cached_property
+    def parameters(self) -> tuple[Parameter, ...]:
+        """The factory's keyword parameters with types and defaults."""
+        return signature_parameters(self.factory)
 
     @property
     def label(self) -> str:
@@ -77,7 +108,9 @@ class Part:
     @property
     def source(self) -> str:
         """Where the factory is defined, as ``module:qualified_name``."""
-        return f"{self.factory.__module__}:{self.factory.__qualname__}"
+        if isinstance(self._target, str):
+            return self._target
+        return f"{self._target.__module__}:{self._target.__qualname__}"
 
     def defaults(self) -> dict[str, Any]:
         """The parameters that have defaults, with those defaults."""
@@ -110,6 +143,35 @@ class Part:
             raise ParameterError(f"{self.label}: {error}") from error
 
 
+def _static_docstring(target: str) -> str | None:
+    """Read a class's or function's docstring from its module's source, without importing the module.
+
+    Returns ``None`` when the source cannot be found or parsed; the caller then imports.
+    """
+    module_name, _, qualified = target.partition(":")
+    try:
+        spec = importlib.util.find_spec(module_name)  # imports the parent packages, not the module
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+        return None
+    try:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        return None
+    body: list[ast.stmt] = tree.body
+    node: ast.AST | None = None
+    for attribute in qualified.split("."):
+        node = next(
+            (n for n in body if isinstance(n, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == attribute),
+            None,
+        )
+        if node is None:
+            return None
+        body = node.body  # type: ignore[attr-defined]
+    return ast.get_docstring(node) if node is not None else None  # type: ignore[arg-type]
+
+
 class Registry:
     """Parts by kind and name.
 
@@ -139,7 +201,7 @@ class Registry:
         self,
         kind: str,
         name: str,
-        factory: Callable[..., Any],
+        factory: Callable[..., Any] | str,
         *,
         plugin: str,
         tags: Iterable[str] = (),

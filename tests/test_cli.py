@@ -133,3 +133,17 @@ def test_importing_ganzoo_loads_no_plugin_and_no_torch() -> None:
     code = "import sys, ganzoo, ganzoo.cli; print('torch' in sys.modules, 'timm' in sys.modules, 'ganzoo.zoo' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "False", "False"]
+
+
+def test_listing_parts_imports_no_torch() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom ganzoo.cli import main\nassert main(['list']) == 0\nassert main(['recipes']) == 0\n"
+        "print(sorted(m for m in ('torch', 'timm', 'torchvision') if m in sys.modules))"
+    )
+    env = {**os.environ, "GANZOO_DISABLE_PLUGINS": "1"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

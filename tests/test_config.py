@@ -75,3 +75,8 @@ def test_a_dotted_key_naming_a_slot_selects_a_part() -> None:
     assert config["loss"] == {"adversarial": {"name": "hinge"}, "l1": {"name": "l1", "weight": 50}}
     with pytest.raises(ConfigError, match="'l2' is not a key of loss; did you mean 'l1'"):
         apply_words(base, ["loss.l2.weight=3"])
+
+
+def test_interpolations_are_kept_as_text_not_resolved() -> None:
+    config = apply_words({"train": {"note": "x"}}, ["train.note=${oc.env:HOME}"])
+    assert config["train"]["note"] == "${oc.env:HOME}"

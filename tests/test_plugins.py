@@ -168,3 +168,13 @@ def test_third_party_plugins_can_be_disabled(site: Path) -> None:
     assert "ganzoo-broken" not in listing.stderr
     plugins = ganzoo(site, "plugins", disable=True)
     assert "disabled" in plugins.stdout and plugins.returncode == 0
+
+
+def test_the_example_plugins_own_tests_pass_against_this_ganzoo(site: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "plugins" / "ganzoo-example" / "tests")],
+        capture_output=True, text=True, env=env, timeout=300, cwd=REPO / "plugins" / "ganzoo-example",
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "3 passed" in result.stdout

@@ -24,22 +24,40 @@ the package (MNIST by Y. LeCun, C. Cortes and C. Burges, CC BY-SA 3.0; see ``DIG
 
 from __future__ import annotations
 
-from ganzoo.data.base import ITEM_KEYS, DataError, GanDataset
-from ganzoo.data.digits import Digits, DigitsInpainting, EdgesToDigits, UnpairedDigits
-from ganzoo.data.folders import AlignedFolder, ExemplarFolder, ImageFolder, UnalignedFolder
-from ganzoo.data.torchvision_sets import TorchvisionDataset
-from ganzoo.data.transforms import PairedTransform, denormalize, normalize, to_tensor
+import importlib
+from typing import Any
+
+# Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
+# import torch.
+_EXPORTS = {
+    "ITEM_KEYS": "ganzoo.data.base",
+    "DataError": "ganzoo.data.base",
+    "GanDataset": "ganzoo.data.base",
+    "Digits": "ganzoo.data.digits",
+    "DigitsInpainting": "ganzoo.data.digits",
+    "EdgesToDigits": "ganzoo.data.digits",
+    "UnpairedDigits": "ganzoo.data.digits",
+    "AlignedFolder": "ganzoo.data.folders",
+    "ExemplarFolder": "ganzoo.data.folders",
+    "ImageFolder": "ganzoo.data.folders",
+    "UnalignedFolder": "ganzoo.data.folders",
+    "TorchvisionDataset": "ganzoo.data.torchvision_sets",
+    "PairedTransform": "ganzoo.data.transforms",
+    "denormalize": "ganzoo.data.transforms",
+    "normalize": "ganzoo.data.transforms",
+    "to_tensor": "ganzoo.data.transforms",
+}
 
 __all__ = [
-    "DATASETS",
-    "ITEM_KEYS",
     "AlignedFolder",
+    "DATASETS",
     "DataError",
     "Digits",
     "DigitsInpainting",
     "EdgesToDigits",
     "ExemplarFolder",
     "GanDataset",
+    "ITEM_KEYS",
     "ImageFolder",
     "PairedTransform",
     "TorchvisionDataset",
@@ -50,15 +68,24 @@ __all__ = [
     "to_tensor",
 ]
 
-#: The data set parts by the name users type.
-DATASETS: dict[str, type[GanDataset]] = {
-    "digits": Digits,
-    "edges2digits": EdgesToDigits,
-    "digits_unpaired": UnpairedDigits,
-    "digits_inpainting": DigitsInpainting,
-    "torchvision": TorchvisionDataset,
-    "image_folder": ImageFolder,
-    "aligned": AlignedFolder,
-    "unaligned": UnalignedFolder,
-    "exemplar_folder": ExemplarFolder,
-}
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name == "DATASETS":
+        return {
+            "digits": __getattr__("Digits"),
+            "edges2digits": __getattr__("EdgesToDigits"),
+            "digits_unpaired": __getattr__("UnpairedDigits"),
+            "digits_inpainting": __getattr__("DigitsInpainting"),
+            "torchvision": __getattr__("TorchvisionDataset"),
+            "image_folder": __getattr__("ImageFolder"),
+            "aligned": __getattr__("AlignedFolder"),
+            "unaligned": __getattr__("UnalignedFolder"),
+            "exemplar_folder": __getattr__("ExemplarFolder"),
+        }
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -73,9 +73,12 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
+        # torch's message is a page long; the line naming the refused object is the useful one.
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        detail = next((line for line in lines if "Unsupported global" in line), lines[0] if lines else "")
         raise CheckpointError(
             f"'{path}' holds objects other than tensors and plain data and was refused (loading it could run "
-            f"code); only load checkpoints written by ganzoo from sources you trust ({error})"
+            f"code); only load checkpoints written by ganzoo from sources you trust ({detail})"
         ) from error
     except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as error:
         raise CheckpointError(f"'{path}' is not a readable checkpoint (truncated or corrupt?): {error}") from error

@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import yaml
 from omegaconf import OmegaConf
 
 from ganzoo.config import apply_words, load_yaml
@@ -62,7 +63,13 @@ RUN_DEFAULTS: dict[str, Any] = {
         "keep_checkpoints": 3,
         "on_nonfinite": "stop",
         "progress": True,
+        # Fast paths, off by default because they change numerics or start-up time.
+        "channels_last": False,
+        "compile": False,
+        "fused_optimizer": False,
     },
+    # Quality measured during training (ganzoo.metrics.periodic); every: 0 switches it off.
+    "eval": {"every": 0, "metrics": ["fid"], "n": 1000, "features": "digits", "best": "fid"},
 }
 
 
@@ -87,7 +94,7 @@ def load_recipe(name: str) -> dict[str, Any]:
             f"unknown recipe '{name}'{did_you_mean(name, names)} (recipes: {', '.join(names)}; run 'ganzoo recipes')"
         )
     text = (resources.files("ganzoo") / "recipes" / f"{name}.yaml").read_text(encoding="utf-8")
-    return OmegaConf.to_container(OmegaConf.create(text), resolve=True)  # type: ignore[return-value]
+    return yaml.safe_load(text)
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -96,7 +103,7 @@ def _merge(base: Mapping[str, Any], override: Mapping[str, Any], source: str) ->
         hints = "; ".join(f"'{key}'{did_you_mean(key, base)}" for key in unknown)
         raise ConfigError(f"{source} has settings a run does not: {hints}")
     merged = OmegaConf.merge(OmegaConf.create(dict(base)), OmegaConf.create(dict(override)))
-    result = OmegaConf.to_container(merged, resolve=True)
+    result = OmegaConf.to_container(merged, resolve=False)
     # Mappings whose keys are names (networks, forward, loss, objective, schedule) are replaced,
     # not merged: a recipe that defines them defines all of them.
     for key in ("networks", "forward", "loss", "objective", "schedule"):

@@ -38,6 +38,7 @@ from ganzoo.errors import ConfigError, GanzooError, IncompatiblePartsError, did_
 from ganzoo.network import GanNetwork
 from ganzoo.plugins import PluginHost, get_host
 from ganzoo.training import checkpoint as ckpt
+from ganzoo.training import distributed
 from ganzoo.training.devices import autocast, check_amp, select_device
 from ganzoo.training.graph import StepTensors, check_sources, parse_forward
 from ganzoo.training.outputs import MetricsLog, image_grid, plot_losses, save_png
@@ -124,21 +125,39 @@ class Trainer:
         self.directory = Path(directory)
         self.host = host or get_host()
         self.registry = self.host.registry
-        self.is_main_process = True
         self.step = 0
         self.epoch = 0
+        self.epoch_items = 0  # items consumed so far in this epoch, by all processes together
         self.status = "created"
         self._stop_signal: int | None = None
+        self._iterator: Iterator[dict[str, torch.Tensor]] | None = None
         train = config["train"]
+        # Every process builds the same networks from the same seed; each then draws its own
+        # random streams (dropout, augmentation, noise) from seed + rank.
         seed_everything(int(train["seed"]))
         self.device = select_device(str(train["device"]))
+        self.group = distributed.join_process_group(self.device.type)
+        self.is_main_process = self.group.is_main
+        if self.group.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.group.local_rank)
         self.amp = check_amp(str(train["amp"]), self.device)
+        if train["on_nonfinite"] not in ("stop", "skip"):
+            raise ConfigError(f"train.on_nonfinite={train['on_nonfinite']!r}: use stop (end the run) or skip (drop that update)")
         self.dataset = self._build_dataset()
         self.context = self._context()
         self.sample_item = self.dataset[0]
         self.networks = self._build_networks()
         self.generators = {n: m for n, m in self.networks.items() if self.roles[n] == "generator"}
         self.discriminators = {n: m for n, m in self.networks.items() if self.roles[n] == "discriminator"}
+        self.memory_format = torch.channels_last if train["channels_last"] else torch.contiguous_format
+        if train["channels_last"]:
+            for network in self.networks.values():
+                network.to(memory_format=torch.channels_last)
+        # What a step calls: the networks themselves, or their compiled versions (the originals keep
+        # the weights and the checkpoint keys).
+        self.callables: dict[str, Any] = (
+            {name: torch.compile(network) for name, network in self.networks.items()} if train["compile"] else self.networks
+        )
         self.computations = parse_forward(config["forward"], self.networks)
         self.adversarial = self._adversarial_pairs()
         self.losses = self._build_losses()
@@ -155,12 +174,20 @@ class Trainer:
         self.loader, self.sampler = self._build_loader()
         self.steps_per_epoch = len(self.loader)
         self.total_steps = self._total_steps()
-        self.noise_generator = torch.Generator(device=self.device).manual_seed(int(train["seed"]) + 7919)
+        self.noise_generator = torch.Generator(device=self.device).manual_seed(int(train["seed"]) + 7919 + self.group.rank)
         self.scaler = torch.amp.GradScaler("cuda") if self.amp == "fp16" else None
+        if self.group.enabled:
+            for network in self.networks.values():
+                distributed.broadcast_module(network)
+            seed_everything(int(train["seed"]) + self.group.rank)
         self.schedule.attach(self.generators)
         self._last_losses: dict[str, torch.Tensor] = {}
         if state is not None:
             self._load_state(state)
+        from ganzoo.metrics.periodic import PeriodicEvaluation  # the metrics import torchmetrics lazily
+
+        #: Quality measured every ``eval.every`` steps; checked here, before anything is written.
+        self.evaluation = PeriodicEvaluation(self)
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -366,12 +393,14 @@ class Trainer:
         for name, network in self.networks.items():
             role = self.roles[name]
             options = settings[role]
+            fused = bool(self.config["train"]["fused_optimizer"])
             optimizer = torch.optim.Adam(
                 network.parameters(),
                 lr=rates[role],
                 betas=tuple(float(b) for b in options.get("betas", (0.5, 0.999))),
                 weight_decay=float(options.get("weight_decay", 0.0)),
-                foreach=True,
+                foreach=None if fused else True,
+                fused=fused or None,
             )
             optimizers[name] = optimizer
             schedulers[name] = torch.optim.lr_scheduler.LambdaLR(optimizer, self.schedule.lr_factor)
@@ -380,9 +409,15 @@ class Trainer:
     def _build_loader(self) -> tuple[DataLoader, ResumableSampler]:
         train = self.config["train"]
         batch_size = int(train["batch_size"])
-        if batch_size < 1 or batch_size > len(self.dataset):
-            raise ConfigError(f"train.batch_size={batch_size} must lie between 1 and the data set's {len(self.dataset)} items")
-        sampler = ResumableSampler(len(self.dataset), seed=int(train["seed"]))
+        share = len(self.dataset) // self.group.world_size
+        if batch_size < 1 or batch_size > share:
+            raise ConfigError(
+                f"train.batch_size={batch_size} (per process) must lie between 1 and the {share} items each of "
+                f"{self.group.world_size} process(es) gets from the data set"
+            )
+        sampler = ResumableSampler(
+            len(self.dataset), seed=int(train["seed"]), num_replicas=self.group.world_size, rank=self.group.rank
+        )
         workers = int(train["num_workers"])
         loader = DataLoader(
             self.dataset,
@@ -414,14 +449,22 @@ class Trainer:
             "config": self.config,
             "step": self.step,
             "epoch": self.epoch,
+            "epoch_items": self.epoch_items,
+            "world_size": self.group.world_size,
             "networks": {name: network.state_dict() for name, network in self.networks.items()},
             "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
             "lr_schedulers": {name: scheduler.state_dict() for name, scheduler in self.lr_schedulers.items()},
             "schedule": self.schedule.state_dict(),
             "pools": {name: pool.state_dict() for name, pool in self.pools.items()},
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
-            "rng": {**ckpt.capture_rng_state(), "noise": self.noise_generator.get_state()},
+            "rng": self._rng_state(),
         }
+
+    def _rng_state(self) -> dict[str, Any]:
+        state = {**ckpt.capture_rng_state(), "noise": self.noise_generator.get_state()}
+        if not self.group.enabled:
+            return state
+        return {**state, "ranks": distributed.gather_objects(state)}  # each process's own streams
 
     def _load_state(self, state: dict[str, Any]) -> None:
         try:
@@ -439,14 +482,41 @@ class Trainer:
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
         self.step, self.epoch = int(state["step"]), int(state["epoch"])
-        ckpt.restore_rng_state(state["rng"])
-        self.noise_generator.set_state(state["rng"]["noise"])
+        self.epoch_items = int(state["epoch_items"])
+        rng = state["rng"]
+        if int(state.get("world_size", 1)) != self.group.world_size:
+            # Another process count: the streams cannot continue as they were; start new ones.
+            seed = int(self.config["train"]["seed"]) + 1_000_003 * self.step + self.group.rank
+            seed_everything(seed)
+            self.noise_generator.manual_seed(seed + 7919)
+            return
+        rng = rng.get("ranks", [rng])[self.group.rank]
+        ckpt.restore_rng_state(rng)
+        self.noise_generator.set_state(rng["noise"])
 
     def save_checkpoint(self) -> Path:
-        """Write a checkpoint for the current step, update ``latest`` and drop old ones."""
+        """Write a checkpoint for the current step, update ``latest`` and drop old ones.
+
+        Every process must call it (they exchange their random states); only the main one writes.
+
+        Raises:
+            DivergenceError: If the latest losses are not finite: a bad checkpoint never replaces good ones.
+        """
         folder = self.directory / "checkpoints"
         path = folder / ckpt.checkpoint_name(self.step)
-        ckpt.save_checkpoint(path, self.state_dict())
+        stop = self.config["train"]["on_nonfinite"] == "stop"
+        bad = [key for key, value in self._last_losses.items() if stop and not torch.isfinite(value).all()]
+        if bad:
+            raise DivergenceError(
+                f"step {self.step}: {', '.join(bad)} became non-finite; training stopped without saving. The last good "
+                f"checkpoint is in {folder}; lower the learning rates or set train.on_nonfinite=skip"
+            )
+        if self.group.enabled:
+            distributed.check_replicas_agree(self.networks)
+        state = self.state_dict()
+        if not self.is_main_process:
+            return path
+        ckpt.save_checkpoint(path, state)
         atomic_write_text(folder / ckpt.LATEST, path.name + "\n")
         keep = int(self.config["train"]["keep_checkpoints"])
         if keep > 0:
@@ -477,14 +547,15 @@ class Trainer:
                     fake = tensors[pair.fake]
                 fake = self.pools[pair.discriminator](fake.detach())
                 real = tensors[pair.real]
-                discriminator = self.discriminators[pair.discriminator]
+                discriminator = self.callables[pair.discriminator]
                 real_logits = discriminator(*self._discriminator_inputs(pair, tensors, real))
                 fake_logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
                 loss = pair.weight * self.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
                 losses[f"D/{pair.discriminator}"] = loss.detach()
                 for key, penalty in ((k, v) for k, v in self.losses.items() if isinstance(v, Penalty)):
                     extra = self._discriminator_inputs(pair, tensors, real)[1:]
-                    value = penalty(discriminator, real, fake, condition=extra or None)
+                    # Penalties differentiate twice: through the plain module, never a compiled one.
+                    value = penalty(self.discriminators[pair.discriminator], real, fake, condition=extra or None)
                     losses[f"D/{pair.discriminator}/{key}"] = value.detach()
                     loss = loss + value
                 total = total + loss
@@ -499,7 +570,7 @@ class Trainer:
             with autocast(self.amp, self.device):
                 for pair in self.adversarial:
                     fake = tensors[pair.fake]
-                    logits = self.discriminators[pair.discriminator](*self._discriminator_inputs(pair, tensors, fake))
+                    logits = self.callables[pair.discriminator](*self._discriminator_inputs(pair, tensors, fake))
                     value = pair.weight * self.losses[pair.loss].generator_loss(logits)
                     losses[f"G/adversarial/{pair.discriminator}"] = value.detach()
                     total = total + value
@@ -524,18 +595,29 @@ class Trainer:
             optimizer.zero_grad(set_to_none=True)
         if self.scaler is not None:
             self.scaler.scale(loss).backward()
+            self._average_gradients(optimizers)
             for optimizer in optimizers:
                 self.scaler.step(optimizer)
             self.scaler.update()
         else:
             loss.backward()
+            self._average_gradients(optimizers)
             for optimizer in optimizers:
                 optimizer.step()
 
+    def _average_gradients(self, optimizers: list[torch.optim.Optimizer]) -> None:
+        if self.group.enabled:
+            names = [name for name, optimizer in self.optimizers.items() if optimizer in optimizers]
+            distributed.average_gradients([self.networks[name] for name in names], self.group.world_size)
+
     def train_step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Run one step on a batch; returns the losses as (device) tensors."""
-        batch = {key: value.to(self.device, non_blocking=True) for key, value in batch.items()}
-        tensors = StepTensors(batch, self.computations, self.networks, self._noise)
+        batch = {
+            key: value.to(self.device, non_blocking=True, memory_format=self.memory_format)
+            if value.dim() == 4 else value.to(self.device, non_blocking=True)
+            for key, value in batch.items()
+        }
+        tensors = StepTensors(batch, self.computations, self.callables, self._noise)
         update_d = self.schedule.update_discriminator(self.step)
         update_g = self.schedule.update_generator(self.step)
         losses: dict[str, torch.Tensor] = {}
@@ -554,8 +636,10 @@ class Trainer:
     # --- outputs ----------------------------------------------------------------------------------
 
     @torch.no_grad()
-    def write_samples(self) -> Path:
-        """Write a grid of the ``samples.show`` tensors for a fixed batch and fixed noise."""
+    def write_samples(self) -> Path | None:
+        """Write a grid of the ``samples.show`` tensors for a fixed batch and fixed noise (main process only)."""
+        if not self.is_main_process:
+            return None
         settings = self.config["samples"]
         count = min(int(settings["count"]), len(self.dataset))
         # Items spread evenly over the data set, so that ordered data sets show every class.
@@ -577,13 +661,14 @@ class Trainer:
         finally:
             for name, net in networks.items():
                 net.train(modes[name])
-        per_row = self.context.num_classes if len(columns) == 1 and "label" in batch else None
+        conditional = any("label" in net.inputs for net in self.generators.values())
+        per_row = self.context.num_classes if len(columns) == 1 and conditional else None  # a class per column
         path = self.directory / "samples" / f"step_{self.step:08d}.png"
         save_png(path, image_grid(columns, per_row=per_row))
         self.host.hook.ganzoo_samples_written(run=self, step=self.step, path=path)
         return path
 
-    def _log(self, metrics: MetricsLog, losses: dict[str, torch.Tensor], progress: Any) -> None:
+    def _log(self, metrics: MetricsLog | None, losses: dict[str, torch.Tensor], progress: Any) -> None:
         values = {key: float(value) for key, value in losses.items()}  # one device sync per log step
         bad = [key for key, value in values.items() if not math.isfinite(value)]
         if bad and self.config["train"]["on_nonfinite"] == "stop":
@@ -594,6 +679,8 @@ class Trainer:
         for name, optimizer in self.optimizers.items():
             values[f"lr/{name}"] = optimizer.param_groups[0]["lr"]
         values["epoch"] = self.epoch
+        if not self.is_main_process:
+            return
         metrics.write(self.step, values)
         self.host.hook.ganzoo_step_end(run=self, step=self.step, losses=values)
         if progress is not None:
@@ -601,11 +688,23 @@ class Trainer:
 
     # --- the loop ---------------------------------------------------------------------------------
 
-    def _batches(self) -> Iterator[dict[str, torch.Tensor]]:
-        while True:
-            offset = (self.step - self.epoch * self.steps_per_epoch) * int(self.config["train"]["batch_size"])
-            self.sampler.set_position(self.epoch, offset)
-            yield from self.loader
+    def _next_batch(self) -> dict[str, torch.Tensor]:
+        """The next batch; at the end of an epoch, the epoch count and learning rates move on first."""
+        if self._iterator is None:  # a new run, or a resumed one part-way through an epoch
+            self.sampler.set_position(self.epoch, self.epoch_items // self.group.world_size)
+            self._iterator = iter(self.loader)
+        try:
+            batch = next(self._iterator)
+        except StopIteration:
+            self.epoch += 1
+            self.epoch_items = 0
+            for scheduler in self.lr_schedulers.values():
+                scheduler.step()
+            self.sampler.set_position(self.epoch, 0)
+            self._iterator = iter(self.loader)
+            batch = next(self._iterator)
+        self.epoch_items += int(self.config["train"]["batch_size"]) * self.group.world_size
+        return batch
 
     def _request_stop(self, signum: int, frame: Any) -> None:  # noqa: ARG002
         if self._stop_signal is not None:  # a second Ctrl-C: stop at once
@@ -613,9 +712,13 @@ class Trainer:
         self._stop_signal = signum
         logger.warning("%s received: saving a checkpoint after this step", signal.Signals(signum).name)
 
-    def _prepare_directory(self) -> MetricsLog:
+    def _prepare_directory(self) -> MetricsLog | None:
         from ganzoo.atomic import OutputError
 
+        if not self.is_main_process:
+            return None
+        for stale in self.directory.glob("**/.*.tmp"):  # left by a process killed mid-write
+            stale.unlink(missing_ok=True)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -640,24 +743,25 @@ class Trainer:
         progress = tqdm(total=self.total_steps, initial=self.step, unit="step", dynamic_ncols=True, disable=not train["progress"] or not self.is_main_process)
         self.status = "failed"
         started = time.perf_counter()
-        self.host.hook.ganzoo_run_start(run=self)
+        if self.is_main_process:
+            self.host.hook.ganzoo_run_start(run=self)
         try:
             for net in self.networks.values():
                 net.train()
-            batches = self._batches()
             while self.step < self.total_steps:
                 # Keep each loss's latest value: with n_critic > 1 a log step may update only D.
-                self._last_losses.update(self.train_step(next(batches)))
+                self._last_losses.update(self.train_step(self._next_batch()))
                 self.step += 1
                 progress.update(1)
-                if self.step % self.steps_per_epoch == 0:
-                    self.epoch += 1
-                    for scheduler in self.lr_schedulers.values():
-                        scheduler.step()
-                    batches = self._batches()
+                if self.group.enabled:  # every process must stop at the same step
+                    if distributed.any_process(self._stop_signal is not None, self.device) and self._stop_signal is None:
+                        self._stop_signal = signal.SIGTERM
                 last = self.step == self.total_steps
+                evaluated = self.evaluation.run_if_due(last)  # {} unless an evaluation step
                 if self._last_losses and (self.step % log_every == 0 or last):
-                    self._log(metrics, self._last_losses, progress)
+                    self._log(metrics, {**self._last_losses, **evaluated}, progress)
+                elif evaluated and metrics is not None:
+                    metrics.write(self.step, evaluated)
                 if sample_every and (self.step % sample_every == 0 or last):
                     self.write_samples()
                 if (checkpoint_every and self.step % checkpoint_every == 0) or last or self._stop_signal:
@@ -671,9 +775,11 @@ class Trainer:
             progress.close()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            metrics.close()
-            plot_losses(metrics.path, self.directory / "loss_curves.png") if metrics.path.exists() else None
-            self.host.hook.ganzoo_run_end(run=self, status=self.status)
+            if metrics is not None:
+                metrics.close()
+                if metrics.path.exists():
+                    plot_losses(metrics.path, self.directory / "loss_curves.png")
+                self.host.hook.ganzoo_run_end(run=self, status=self.status)
         elapsed = time.perf_counter() - started
         logger.info("%s after %d steps (%.1f s); outputs in %s", self.status, self.step, elapsed, self.directory)
         return self.status

@@ -14,15 +14,25 @@ part                       class                                      inputs
 ``condition`` is among the inputs when the network is built with ``cond_channels`` > 0.
 """
 
-from .backbone import TimmDiscriminator
-from .dcgan import DCGANDiscriminator
-from .mlp import MLPDiscriminator
-from .patchgan import MultiScalePatchGANDiscriminator, PatchGANDiscriminator
-from .projection import ProjectionDiscriminator
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
+# import torch.
+_EXPORTS = {
+    "TimmDiscriminator": "ganzoo.zoo.discriminators.backbone",
+    "DCGANDiscriminator": "ganzoo.zoo.discriminators.dcgan",
+    "MLPDiscriminator": "ganzoo.zoo.discriminators.mlp",
+    "MultiScalePatchGANDiscriminator": "ganzoo.zoo.discriminators.patchgan",
+    "PatchGANDiscriminator": "ganzoo.zoo.discriminators.patchgan",
+    "ProjectionDiscriminator": "ganzoo.zoo.discriminators.projection",
+}
 
 __all__ = [
-    "DISCRIMINATORS",
     "DCGANDiscriminator",
+    "DISCRIMINATORS",
     "MLPDiscriminator",
     "MultiScalePatchGANDiscriminator",
     "PatchGANDiscriminator",
@@ -30,12 +40,21 @@ __all__ = [
     "TimmDiscriminator",
 ]
 
-DISCRIMINATORS = {
-    "mlp": MLPDiscriminator,
-    "dcgan": DCGANDiscriminator,
-    "patchgan": PatchGANDiscriminator,
-    "multiscale_patchgan": MultiScalePatchGANDiscriminator,
-    "projection": ProjectionDiscriminator,
-    "timm": TimmDiscriminator,
-}
-"""The built-in discriminators by part name."""
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    if name == "DISCRIMINATORS":
+        return {
+            "mlp": __getattr__("MLPDiscriminator"),
+            "dcgan": __getattr__("DCGANDiscriminator"),
+            "patchgan": __getattr__("PatchGANDiscriminator"),
+            "multiscale_patchgan": __getattr__("MultiScalePatchGANDiscriminator"),
+            "projection": __getattr__("ProjectionDiscriminator"),
+            "timm": __getattr__("TimmDiscriminator"),
+        }
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

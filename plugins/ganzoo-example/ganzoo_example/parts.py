@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -107,13 +106,6 @@ class MinibatchStdDiscriminator(GanNetwork):
         return (torch.rand(shape, device=self.device) * 2 - 1,)
 
 
-def _over_scales(logits: torch.Tensor | list[torch.Tensor], loss: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
-    """Apply a loss to one tensor of logits, or average it over a multi-scale discriminator's list."""
-    if isinstance(logits, torch.Tensor):
-        return loss(logits)
-    return torch.stack([loss(item) for item in logits]).mean()
-
-
 class SmoothedBCELoss(AdversarialLoss):
     """Non-saturating GAN loss with one-sided label smoothing: real images are labelled 0.9, not 1.
 
@@ -121,10 +113,15 @@ class SmoothedBCELoss(AdversarialLoss):
     Smoothing only the real labels keeps the discriminator from growing over-confident without
     rewarding the generator for samples the discriminator already rejects.
 
+    A loss implements the two one-scale methods; the base class averages over the scales of a
+    multi-scale discriminator and applies ``d_scale``.
+
     Args:
         real_label: Target for real images in the discriminator's loss.
         d_scale: Factor on the discriminator's loss.
     """
+
+    name = "smoothed_bce"
 
     def __init__(self, *, real_label: float = 0.9, d_scale: float = 1.0) -> None:
         if not 0.0 < real_label <= 1.0:
@@ -132,19 +129,15 @@ class SmoothedBCELoss(AdversarialLoss):
         super().__init__(d_scale=d_scale)
         self.real_label = real_label
 
-    def discriminator_loss(
-        self, real_logits: torch.Tensor | list[torch.Tensor], fake_logits: torch.Tensor | list[torch.Tensor]
-    ) -> torch.Tensor:
+    def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """BCE against ``real_label`` for real logits and 0 for fake ones."""
-        real = _over_scales(
-            real_logits, lambda x: F.binary_cross_entropy_with_logits(x, torch.full_like(x, self.real_label))
-        )
-        fake = _over_scales(fake_logits, lambda x: F.binary_cross_entropy_with_logits(x, torch.zeros_like(x)))
-        return self.d_scale * (real + fake)
+        return F.binary_cross_entropy_with_logits(
+            real, torch.full_like(real, self.real_label)
+        ) + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake))
 
-    def generator_loss(self, fake_logits: torch.Tensor | list[torch.Tensor]) -> torch.Tensor:
+    def scale_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
         """The non-saturating generator loss, −E[log σ(D(G(z)))] (no smoothing on this side)."""
-        return _over_scales(fake_logits, lambda x: F.binary_cross_entropy_with_logits(x, torch.ones_like(x)))
+        return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
 
 class DiscriminatorWarmup(Schedule):

@@ -1,0 +1,108 @@
+"""Train recipes briefly and copy each run's last sample grid into the documentation.
+
+Run from the repository root before a release; the recipe pages show the images it writes::
+
+    python docs/make_recipe_samples.py --budget train.steps=300 dcgan vanilla cgan wgan-gp
+    python docs/make_recipe_samples.py --budget train.steps=150 pix2pix exgan
+    python docs/make_recipe_samples.py --budget train.steps=60 cyclegan
+
+Each recipe is trained with its own defaults through the ``ganzoo train`` command, changed only by the
+budget words, in a temporary run directory. The last grid of ``samples/`` is copied to
+``docs/_static/recipes/NAME.png`` and the command, the number of steps and images and the wall-clock
+time are recorded in ``docs/_static/recipes/samples.json`` (entries of recipes not trained this time
+are kept). With no recipe named, every shipped recipe is trained.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import torch
+import yaml
+
+import ganzoo
+from ganzoo.training import load_recipe, recipe_names
+
+DOCS = Path(__file__).resolve().parent
+TARGET = DOCS / "_static" / "recipes"
+RECORD = TARGET / "samples.json"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument(
+        "--budget",
+        action="append",
+        required=True,
+        metavar="KEY=VALUE",
+        help="a train.* setting that bounds the run, e.g. train.steps=300 (repeatable)",
+    )
+    parser.add_argument("recipes", nargs="*", metavar="RECIPE", help="recipes to train (default: all)")
+    args = parser.parse_args(argv)
+    for word in args.budget:
+        if not word.startswith("train.") or "=" not in word:
+            parser.error(f"--budget {word}: give a train.* setting such as train.steps=300")
+    unknown = sorted(set(args.recipes) - set(recipe_names()))
+    if unknown:
+        parser.error(f"unknown recipe(s) {', '.join(unknown)}; choose from {', '.join(recipe_names())}")
+    return args
+
+
+def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, object]:
+    """Train ``recipe`` with ``budget`` into ``run_directory`` and describe the run."""
+    words = [f"recipe={recipe}", *budget]
+    command = [sys.executable, "-m", "ganzoo", "train", *words, f"out={run_directory}"]
+    started = time.perf_counter()
+    finished = subprocess.run(command, capture_output=True, text=True)
+    seconds = time.perf_counter() - started
+    if finished.returncode != 0:
+        sys.stderr.write(finished.stdout + finished.stderr)
+        raise SystemExit(f"training recipe '{recipe}' failed with status {finished.returncode}")
+    grids = sorted((run_directory / "samples").glob("step_*.png"))
+    if not grids:
+        raise SystemExit(f"recipe '{recipe}' wrote no sample grid into {run_directory / 'samples'}")
+    config = yaml.safe_load((run_directory / "config.yaml").read_text(encoding="utf-8"))
+    steps = int(grids[-1].stem.split("_")[1])
+    batch_size = int(config["train"]["batch_size"])
+    shutil.copyfile(grids[-1], TARGET / f"{recipe}.png")
+    return {
+        "command": "ganzoo train " + " ".join(words),
+        "steps": steps,
+        "batch_size": batch_size,
+        "images": steps * batch_size,
+        "seconds": round(seconds, 1),
+        "device": f"CPU ({torch.get_num_threads()} threads, {platform.machine()})",
+        "ganzoo": ganzoo.__version__,
+        "torch": torch.__version__.split("+")[0],
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    recipes = args.recipes or recipe_names()
+    TARGET.mkdir(parents=True, exist_ok=True)
+    record = json.loads(RECORD.read_text(encoding="utf-8")) if RECORD.exists() else {}
+    for recipe in recipes:
+        load_recipe(recipe)  # fail early on a recipe that does not load
+        with tempfile.TemporaryDirectory(prefix=f"ganzoo-{recipe}-") as folder:
+            print(f"{recipe}: ganzoo train recipe={recipe} {' '.join(args.budget)}", flush=True)
+            entry = train(recipe, args.budget, Path(folder) / "run")
+        record[recipe] = entry
+        # Written after every recipe, so an interrupted batch keeps what it finished.
+        RECORD.write_text(json.dumps(dict(sorted(record.items())), indent=2) + "\n", encoding="utf-8")
+        print(f"{recipe}: {entry['steps']} steps in {entry['seconds']} s -> {TARGET / (recipe + '.png')}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

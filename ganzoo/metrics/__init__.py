@@ -1,0 +1,60 @@
+"""Quality measures for generators: FID, KID, Inception score, and L1, PSNR and SSIM for translation.
+
+Two registry kinds, filled by the built-in zoo like any other part:
+
+- ``features``: feature extractors for the distribution measures (:mod:`ganzoo.metrics.features`):
+  ``digits``, a small network trained on the built-in digits and shipped with ganzoo, and
+  ``inception``, the standard InceptionV3 features, whose weights are downloaded only on request;
+- ``metric``: the measures (:mod:`ganzoo.metrics.measures`), all computed by torchmetrics:
+  ``fid``, ``kid``, ``is``, ``l1``, ``psnr`` and ``ssim``.
+
+Measure a trained run from Python or from the command line::
+
+    from ganzoo.metrics import evaluate_checkpoint
+    values, plan, run = evaluate_checkpoint("runs/dcgan", metrics=["fid", "kid"], n=1000)
+
+    $ ganzoo eval checkpoint=runs/dcgan metric=fid,kid n=1000 features=digits
+
+or during training, with the run's ``eval`` settings (:mod:`ganzoo.metrics.periodic`), which also keep
+the best checkpoint. :mod:`ganzoo.metrics.evaluate` says what is compared with what.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Imported on first access: registering the parts needs only the features and measures modules.
+_EXPORTS = {
+    "DigitsFeatures": "ganzoo.metrics.features",
+    "FeatureExtractor": "ganzoo.metrics.features",
+    "FeaturesError": "ganzoo.metrics.features",
+    "InceptionFeatures": "ganzoo.metrics.features",
+    "build_features": "ganzoo.metrics.features",
+    "inception_cache_path": "ganzoo.metrics.features",
+    "FrechetDistance": "ganzoo.metrics.measures",
+    "InceptionScore": "ganzoo.metrics.measures",
+    "KernelDistance": "ganzoo.metrics.measures",
+    "L1Distance": "ganzoo.metrics.measures",
+    "Measure": "ganzoo.metrics.measures",
+    "PeakSignalToNoise": "ganzoo.metrics.measures",
+    "StructuralSimilarity": "ganzoo.metrics.measures",
+    "EVAL_DEFAULTS": "ganzoo.metrics.evaluate",
+    "Plan": "ganzoo.metrics.evaluate",
+    "evaluate_checkpoint": "ganzoo.metrics.evaluate",
+    "evaluate_run": "ganzoo.metrics.evaluate",
+    "plan_evaluation": "ganzoo.metrics.evaluate",
+    "PeriodicEvaluation": "ganzoo.metrics.periodic",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

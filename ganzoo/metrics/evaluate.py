@@ -1,0 +1,495 @@
+"""Measuring a run: what its generator makes, against real images, with the ``metric`` parts.
+
+What is measured follows from the run's first ``adversarial`` entry: its ``fake`` tensor is what the
+generator makes and its ``real`` tensor what that is compared with.
+
+- A run whose generator makes images from noise (and perhaps a class), such as ``dcgan`` or
+  ``cgan``: ``n`` generated images (classes balanced when the generator takes one) against the real
+  images of the **training** split (the reference), with the held-out **test** split measured against
+  the same reference as a baseline (``baseline/fid``): the figure a generator that reproduced the
+  data distribution exactly would get with that many images, give or take the sample-size bias.
+- A run whose generator translates images (its inputs include ``source``), such as ``pix2pix``: its
+  outputs for up to ``n`` items of the **test** split against their targets; for paired data (the
+  target is ``image``) also ``l1``, ``psnr`` and ``ssim`` of each output against its own target.
+
+Generators run in evaluation mode, through their weight average when the run keeps one, without
+gradients, on noise from a dedicated seeded generator, and every global random stream is restored
+afterwards, so evaluating never changes how training continues. The features of the real images are
+computed once per process and reused, so periodic evaluation costs only the generated images.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.errors import ConfigError, GanzooError
+from ganzoo.metrics.features import FeatureExtractor, build_features
+from ganzoo.metrics.measures import Measure, to_unit_range
+from ganzoo.training import checkpoint as ckpt
+from ganzoo.training.graph import StepTensors
+
+if TYPE_CHECKING:
+    from torchmetrics import Metric
+
+    from ganzoo.registry import Registry
+    from ganzoo.training.trainer import AdversarialPair, Trainer
+
+logger = logging.getLogger("ganzoo.metrics")
+
+__all__ = [
+    "EVAL_DEFAULTS",
+    "PAIRED_METRICS",
+    "Plan",
+    "evaluate_checkpoint",
+    "evaluate_run",
+    "plan_evaluation",
+    "held_out_split",
+]
+
+#: The ``eval`` settings of a run (see :data:`ganzoo.training.recipes.RUN_DEFAULTS`).
+EVAL_DEFAULTS: dict[str, Any] = {"every": 0, "metrics": ["fid"], "n": 1000, "features": "digits", "best": "fid"}
+#: Measures added for image-to-image runs on paired data when no list is given.
+PAIRED_METRICS = ("l1", "psnr", "ssim")
+#: At most this many real images form a reference (spread evenly over the data set).
+REFERENCE_LIMIT = 50_000
+#: Images per batch while evaluating.
+BATCH_SIZE = 250
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an evaluation of a run measures.
+
+    Attributes:
+        task: ``"generation"`` (from noise or a class) or ``"translation"`` (from a ``source`` image).
+        pair: The adversarial entry measured: its ``fake`` against its ``real``.
+        paired: Whether each output has its own target (``l1``, ``psnr`` and ``ssim`` apply).
+        metrics: The measures, by name.
+    """
+
+    task: str
+    pair: AdversarialPair
+    paired: bool
+    metrics: tuple[str, ...]
+
+
+def _settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    settings = {**EVAL_DEFAULTS, **dict(config.get("eval") or {})}
+    if isinstance(settings["metrics"], str):  # metrics=fid on a command line
+        settings["metrics"] = [settings["metrics"]]
+    return settings
+
+
+def _generators_behind(trainer: Trainer, tensor: str) -> list[str]:
+    """The generators whose outputs ``tensor`` is computed from (through blends and other tensors)."""
+    found: list[str] = []
+    pending, seen = [tensor], set()
+    while pending:
+        name = pending.pop()
+        if name in seen or name not in trainer.computations:
+            continue
+        seen.add(name)
+        computation = trainer.computations[name]
+        if computation.net and computation.net in trainer.generators and computation.net not in found:
+            found.append(computation.net)
+        pending.extend(computation.sources(trainer.networks))
+    return found
+
+
+def plan_evaluation(trainer: Trainer, metrics: Sequence[str] | None = None) -> Plan:
+    """Decide what :func:`evaluate_run` measures for a run, checking the names without computing anything.
+
+    Args:
+        trainer: The run.
+        metrics: Measure names; default: the run's ``eval.metrics``, plus ``l1``, ``psnr`` and
+            ``ssim`` for image-to-image runs on paired data.
+
+    Raises:
+        ConfigError: If the run has no adversarial entry, or a paired measure is asked of a run with
+            no paired targets.
+        UnknownPartError: For an unknown measure name.
+    """
+    if not trainer.adversarial:
+        raise ConfigError("the run has no adversarial entry, so nothing says which tensor is generated")
+    pair = trainer.adversarial[0]
+    translation = any("source" in trainer.networks[g].inputs for g in _generators_behind(trainer, pair.fake))
+    # "image" is a target paired with its item's source; the unpaired domains are "A" and "B".
+    paired = translation and pair.real == "image"
+    names = list(metrics) if metrics is not None else list(_settings(trainer.config)["metrics"])
+    if metrics is None and paired:
+        names += [name for name in PAIRED_METRICS if name not in names]
+    if not names:
+        raise ConfigError("no metric to compute: name at least one, e.g. metric=fid")
+    for name in names:
+        measure = _measure(trainer.registry, name)
+        if measure.family == "paired" and not paired:
+            what = "generates from noise" if not translation else f"compares '{pair.fake}' with unpaired '{pair.real}' images"
+            raise ConfigError(
+                f"metric '{name}' compares each output with its own target, but this run {what}; "
+                "use a distribution measure such as fid or kid"
+            )
+    return Plan("translation" if translation else "generation", pair, paired, tuple(dict.fromkeys(names)))
+
+
+def _measure(registry: Registry, name: str) -> Measure:
+    measure = registry.get("metric", str(name)).build()
+    if not isinstance(measure, Measure):
+        raise GanzooError(f"metric '{name}' built a {type(measure).__name__}, not a ganzoo.metrics.Measure")
+    return measure
+
+
+# --- isolation -----------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _isolated(trainer: Trainer, seed: int) -> Iterator[dict[str, torch.nn.Module]]:
+    """Evaluation-mode networks (weight averages where kept), no gradients, and untouched random streams."""
+    saved = ckpt.capture_rng_state()
+    networks = {name: trainer.schedule.averaged(name) or net for name, net in trainer.networks.items()}
+    modes = {name: net.training for name, net in networks.items()}
+    try:
+        torch.manual_seed(seed)  # data sets that draw from the global stream
+        for net in networks.values():
+            net.eval()
+        with torch.no_grad():
+            yield networks
+    finally:
+        for name, net in networks.items():
+            net.train(modes[name])
+        ckpt.restore_rng_state(saved)
+
+
+# --- real images, and the statistics of their features ---------------------------------------------
+
+
+def _spread(count: int, limit: int) -> list[int]:
+    """``min(count, limit)`` indices spread evenly over ``range(count)`` (data sets are often sorted by class)."""
+    take = min(count, limit)
+    return [i * count // take for i in range(take)]
+
+
+def _batches(dataset: Any, indices: Sequence[int], batch_size: int = BATCH_SIZE) -> Iterator[dict[str, torch.Tensor]]:
+    for start in range(0, len(indices), batch_size):
+        items = [dataset[i] for i in indices[start : start + batch_size]]
+        yield {key: torch.stack([item[key] for item in items]) for key in items[0]}
+
+
+class _Shared(FeatureExtractor):
+    """An extractor that computes a batch's features once, however many metrics read that batch.
+
+    Every metric of an evaluation is updated with the same tensor object in turn, so remembering the
+    last batch (by identity, holding it so that its id cannot be reused) is enough.
+    """
+
+    def __init__(self, extractor: FeatureExtractor) -> None:
+        super().__init__()
+        self.extractor = extractor
+        self.num_features = extractor.num_features
+        self.key = extractor.key
+        self._last: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        if self._last is None or self._last[0] is not images:
+            self._last = (images, self.extractor(images))
+        return self._last[1]
+
+    def forget(self) -> None:
+        """Drop the remembered batch (and the memory it holds)."""
+        self._last = None
+
+    @property
+    def classifier(self) -> torch.nn.Module | None:
+        return self.extractor.classifier
+
+
+_shared: dict[str, _Shared] = {}
+
+
+def _share(extractor: FeatureExtractor) -> _Shared:
+    if extractor.key not in _shared:
+        _shared[extractor.key] = _Shared(extractor)
+    return _shared[extractor.key]
+
+
+def _update(metrics: Sequence[tuple[Measure, Metric]], images: torch.Tensor, *, real: bool) -> None:
+    """Feed one batch to every metric (distribution metrics as real or fake images)."""
+    for measure, metric in metrics:
+        if measure.family == "distribution":
+            metric.update(images, real=real)
+        elif not real:
+            metric.update(images)
+
+
+class _Reference:
+    """Real images of one split, and the torchmetrics metrics loaded with their features."""
+
+    def __init__(self, dataset: Any, tensor: str, indices: list[int]) -> None:
+        self.dataset = dataset
+        self.tensor = tensor
+        self.indices = indices
+        self.metrics: dict[tuple[str, str, str], Metric] = {}
+        self.baselines: dict[tuple[str, str], dict[str, float]] = {}
+
+    def load(self, measures: Sequence[Measure], extractor: FeatureExtractor, device: torch.device) -> dict[str, Metric]:
+        """Metrics of the distribution ``measures`` holding the features of these real images, fakes reset.
+
+        The metrics missing from the cache are filled together, in one pass over the images.
+        """
+        shared = _share(extractor)
+        keys = {m.name: (m.key, extractor.key, str(device)) for m in measures if m.family == "distribution"}
+        missing = [(m, m.make(shared).to(device)) for m in measures if m.name in keys and keys[m.name] not in self.metrics]
+        if missing:
+            for batch in _batches(self.dataset, self.indices):
+                _update(missing, batch[self.tensor].to(device), real=True)
+            shared.forget()
+            self.metrics |= {keys[m.name]: metric for m, metric in missing}
+        loaded = {name: self.metrics[key] for name, key in keys.items()}
+        for metric in loaded.values():
+            metric.reset()  # drops the previous fakes only (reset_real_features=False)
+        return loaded
+
+
+_references: dict[str, _Reference] = {}
+_test_sets: dict[str, Any] = {}
+
+
+def _data_key(config: Mapping[str, Any], split: str, tensor: str, limit: int) -> str:
+    return json.dumps([config["data"], split, tensor, limit], sort_keys=True, default=str)
+
+
+def _reference(trainer: Trainer, dataset: Any, split: str, tensor: str, limit: int) -> _Reference:
+    key = _data_key(trainer.config, split, tensor, limit)
+    if key not in _references:
+        if len(_references) >= 8:  # a long-lived process evaluating many runs: keep the newest
+            _references.pop(next(iter(_references)))
+        _references[key] = _Reference(dataset, tensor, _spread(len(dataset), limit))
+    return _references[key]
+
+
+def held_out_split(trainer: Trainer) -> Any | None:
+    """The run's data set rebuilt with ``split="test"``, or ``None`` when its part has no such split."""
+    slot = trainer.config["data"]
+    part = trainer.registry.get("dataset", str(slot[NAME_KEY]))
+    if not part.accepts("split"):
+        return None
+    key = json.dumps(slot, sort_keys=True, default=str)
+    if key not in _test_sets:
+        try:
+            _test_sets[key] = part.build(**{**slot_params(slot), "split": "test"})
+        except GanzooError as error:
+            logger.warning("data set '%s' has no usable test split (%s)", part.name, error)
+            return None
+    return _test_sets[key]
+
+
+# --- evaluation ------------------------------------------------------------------------------------
+
+
+def evaluate_run(
+    trainer: Trainer,
+    *,
+    metrics: Sequence[str] | None = None,
+    n: int | None = None,
+    features: str | Mapping[str, Any] | FeatureExtractor | None = None,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Measure a run's generator now (see the module notes for what is compared with what).
+
+    Args:
+        trainer: The run (a :class:`~ganzoo.training.Trainer`, new, resumed or mid-training).
+        metrics: Measure names (parts of kind ``metric``); default: see :func:`plan_evaluation`.
+        n: Images to generate (noise runs) or test items to translate at most (image-to-image runs);
+            default: the run's ``eval.n``.
+        features: The feature extractor: a name, a slot such as ``{"name": "inception", "download":
+            True}``, or an extractor; default: the run's ``eval.features``.
+        seed: Seed of the noise and of the measures' random subsets (the same seed gives the same
+            figures for the same weights).
+
+    Returns:
+        Figures by name: ``fid``, ``kid`` and ``kid_std``, ``is`` and ``is_std``, ``l1``, ``psnr``,
+        ``ssim`` as asked, and for noise runs the held-out baseline of each distribution measure as
+        ``baseline/fid`` … when the data set has a test split.
+
+    Raises:
+        ConfigError: For measures that do not apply to the run, or ``n`` below 2.
+        FeaturesError: When the feature extractor's weights cannot be had.
+    """
+    settings = _settings(trainer.config)
+    plan = plan_evaluation(trainer, metrics)
+    count = int(settings["n"] if n is None else n)
+    if count < 2:
+        raise ConfigError(f"n={count}: measuring a distribution needs at least 2 images")
+    measures = [_measure(trainer.registry, name) for name in plan.metrics]
+    extractor = None
+    if any(m.family != "paired" for m in measures):
+        extractor = build_features(settings["features"] if features is None else features, trainer.registry).to(trainer.device)
+    with _isolated(trainer, seed) as networks:
+        if plan.task == "generation":
+            results = _evaluate_generation(trainer, plan, networks, measures, extractor, count, seed)
+        else:
+            results = _evaluate_translation(trainer, plan, networks, measures, extractor, count, seed)
+    return results
+
+
+def _values(measures: Sequence[Measure], metrics: Mapping[str, Metric], seed: int) -> dict[str, float]:
+    values: dict[str, float] = {}
+    for measure in measures:
+        torch.manual_seed(seed)  # KID's subsets and IS's splits: the same draw at every evaluation
+        values |= measure.values(metrics[measure.name])
+    return values
+
+
+def _evaluate_generation(
+    trainer: Trainer,
+    plan: Plan,
+    networks: Mapping[str, torch.nn.Module],
+    measures: Sequence[Measure],
+    extractor: FeatureExtractor | None,
+    count: int,
+    seed: int,
+) -> dict[str, float]:
+    device, pair = trainer.device, plan.pair
+    assert extractor is not None  # generation has no paired measure
+    reference = _reference(trainer, trainer.dataset, "train", pair.real, REFERENCE_LIMIT)
+    metrics = reference.load(measures, extractor, device)
+    metrics |= {m.name: m.make(_share(extractor)).to(device) for m in measures if m.family == "samples"}
+    fed = [(m, metrics[m.name]) for m in measures]
+    noise = torch.Generator(device=device).manual_seed(seed)
+    classes = int(trainer.context.num_classes or 0)
+    made = 0
+    # Real items supply whatever else the generator reads (labels, say), spread over the data set
+    # and cycled when n exceeds it; class-conditional generators get every class in turn.
+    length = len(trainer.dataset)
+    indices = _spread(length, count) if count <= length else [i % length for i in range(count)]
+    for batch in _batches(trainer.dataset, indices):
+        size = next(iter(batch.values())).shape[0]
+        batch = {key: value.to(device) for key, value in batch.items()}
+        if "label" in batch and classes:
+            batch["label"] = (torch.arange(made, made + size, device=device) % classes).to(batch["label"].dtype)
+        tensors = StepTensors(batch, trainer.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
+        _update(fed, tensors[pair.fake].float(), real=False)
+        made += size
+    _share(extractor).forget()
+    results = _values(measures, metrics, seed)
+    results |= _baseline(trainer, reference, [m for m in measures if m.family == "distribution"], extractor, seed)
+    return results
+
+
+def _baseline(
+    trainer: Trainer, reference: _Reference, measures: Sequence[Measure], extractor: FeatureExtractor, seed: int
+) -> dict[str, float]:
+    """The held-out test images measured against the training reference, once per process."""
+    if not measures:
+        return {}
+    test = held_out_split(trainer)
+    if test is None:
+        return {}
+    missing = [m for m in measures if (m.key, extractor.key) not in reference.baselines]
+    if missing:
+        metrics = reference.load(missing, extractor, trainer.device)
+        fed = [(m, metrics[m.name]) for m in missing]
+        for batch in _batches(test, _spread(len(test), REFERENCE_LIMIT)):
+            _update(fed, batch[reference.tensor].to(trainer.device), real=False)
+        _share(extractor).forget()
+        for measure in missing:
+            reference.baselines[measure.key, extractor.key] = _values([measure], metrics, seed)
+    results: dict[str, float] = {}
+    for measure in measures:
+        results |= {f"baseline/{name}": value for name, value in reference.baselines[measure.key, extractor.key].items()}
+    return results
+
+
+def _evaluate_translation(
+    trainer: Trainer,
+    plan: Plan,
+    networks: Mapping[str, torch.nn.Module],
+    measures: Sequence[Measure],
+    extractor: FeatureExtractor | None,
+    count: int,
+    seed: int,
+) -> dict[str, float]:
+    device, pair = trainer.device, plan.pair
+    test = held_out_split(trainer)
+    split = "test"
+    if test is None:
+        logger.warning(
+            "data set '%s' takes no split parameter: measuring on its training items, which flatters the generator",
+            trainer.config["data"][NAME_KEY],
+        )
+        test, split = trainer.dataset, "train"
+    reference = _reference(trainer, test, split, pair.real, count)
+    metrics: dict[str, Metric] = {}
+    if extractor is not None:
+        metrics |= reference.load(measures, extractor, device)
+        metrics |= {m.name: m.make(_share(extractor)).to(device) for m in measures if m.family == "samples"}
+    metrics |= {m.name: m.make().to(device) for m in measures if m.family == "paired"}
+    fed = [(m, metrics[m.name]) for m in measures if m.family != "paired"]
+    noise = torch.Generator(device=device).manual_seed(seed)
+    for batch in _batches(test, reference.indices):
+        batch = {key: value.to(device) for key, value in batch.items()}
+        tensors = StepTensors(batch, trainer.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
+        fake, real = tensors[pair.fake].float(), tensors[pair.real].float()
+        _update(fed, fake, real=False)
+        for measure in measures:
+            if measure.family == "paired":
+                metrics[measure.name].update(to_unit_range(fake), to_unit_range(real))
+    if extractor is not None:
+        _share(extractor).forget()
+    return _values(measures, metrics, seed)
+
+
+def evaluate_checkpoint(
+    checkpoint: str | Path,
+    *,
+    metrics: Sequence[str] | None = None,
+    n: int | None = None,
+    features: str | Mapping[str, Any] | None = None,
+    device: str | None = None,
+    seed: int = 0,
+) -> tuple[dict[str, float], Plan, Trainer]:
+    """Measure the generator a checkpoint holds (its weight average, when the run kept one).
+
+    Args:
+        checkpoint: A checkpoint file (``best.pt`` included) or a run directory (its newest checkpoint).
+        metrics: See :func:`evaluate_run`.
+        n: See :func:`evaluate_run`.
+        features: See :func:`evaluate_run`.
+        device: ``"cpu"``, ``"cuda"``, … (default: the run's ``train.device``).
+        seed: See :func:`evaluate_run`.
+
+    Returns:
+        The figures, what was measured, and the rebuilt run (for its data set and configuration).
+
+    Raises:
+        CheckpointError: If the checkpoint cannot be read or does not fit its configuration.
+    """
+    from ganzoo.config import apply_words
+    from ganzoo.training.trainer import Trainer
+
+    path = ckpt.resolve_checkpoint(Path(checkpoint))
+    state = ckpt.load_checkpoint(path)
+    config = apply_words(state["config"], [f"train.device={device}"] if device else [])
+    # Rebuilt to be measured, not trained: its own periodic evaluation (and the weights that may
+    # need) stays off, while eval.n, eval.metrics and eval.features still give the defaults.
+    config["eval"] = {**dict(config.get("eval") or {}), "every": 0}
+    directory = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+    config["out"] = str(directory)
+    trainer = Trainer(config, directory, state=state)
+    plan = plan_evaluation(trainer, metrics)
+    return evaluate_run(trainer, metrics=metrics, n=n, features=features, seed=seed), plan, trainer
+
+
+def finite(values: Mapping[str, float]) -> dict[str, float]:
+    """The figures that are finite numbers (a degenerate distribution can give NaN)."""
+    return {key: value for key, value in values.items() if math.isfinite(value)}
+

@@ -1,0 +1,242 @@
+"""Quality measures: the parts of kind ``metric``.
+
+Every measure is computed by torchmetrics; this module only chooses its settings and feeds it. There
+are three families, told apart by :attr:`Measure.family`:
+
+- ``"distribution"`` (``fid``, ``kid``): compare the features of generated images with those of real
+  images, through a feature extractor (:mod:`ganzoo.metrics.features`). Lower is better.
+- ``"samples"`` (``is``): the Inception score of generated images alone, from a classifier's logits.
+  Higher is better.
+- ``"paired"`` (``l1``, ``psnr``, ``ssim``): compare each output of an image-to-image generator with
+  its own target, on images mapped to ``[0, 1]``. Lower is better for ``l1``, higher for the others.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+import torch
+
+from ganzoo.errors import GanzooError
+
+if TYPE_CHECKING:
+    from torchmetrics import Metric
+
+    from ganzoo.metrics.features import FeatureExtractor
+
+__all__ = [
+    "FrechetDistance",
+    "InceptionScore",
+    "KernelDistance",
+    "L1Distance",
+    "Measure",
+    "PeakSignalToNoise",
+    "StructuralSimilarity",
+]
+
+Family = Literal["distribution", "samples", "paired"]
+
+
+def _quiet(factory: Any, *args: Any, **kwargs: Any) -> Any:
+    # torchmetrics warns on construction that KID and IS keep every feature; the counts are small here.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*will save all extracted features.*")
+        return factory(*args, **kwargs)
+
+
+class Measure:
+    """Base class of the ``metric`` parts.
+
+    Attributes:
+        name: The name results are reported under (``fid``).
+        family: ``"distribution"``, ``"samples"`` or ``"paired"`` (see the module notes).
+        higher_is_better: Which direction is an improvement.
+    """
+
+    name: ClassVar[str] = ""
+    family: ClassVar[Family] = "distribution"
+    higher_is_better: ClassVar[bool] = False
+
+    @property
+    def key(self) -> str:
+        """Identifies the measure and its settings, for caching real-image statistics."""
+        settings = ",".join(f"{k}={v}" for k, v in sorted(vars(self).items()))
+        return f"{self.name}({settings})"
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
+        """A fresh torchmetrics metric; distribution measures keep their real statistics on ``reset()``.
+
+        Args:
+            features: The feature extractor (distribution and samples measures).
+        """
+        raise NotImplementedError
+
+    def values(self, metric: Metric) -> dict[str, float]:
+        """Compute the result as named floats (``{"kid": …, "kid_std": …}``)."""
+        return {self.name: float(metric.compute())}
+
+
+def _needs_features(measure: Measure, features: FeatureExtractor | None) -> FeatureExtractor:
+    if features is None:
+        raise GanzooError(f"metric '{measure.name}' needs a feature extractor (features=digits or features=inception)")
+    return features
+
+
+class FrechetDistance(Measure):
+    """Fréchet distance between the feature distributions of generated and real images (FID).
+
+    Heusel, Ramsauer, Unterthiner, Nessler and Hochreiter, "GANs Trained by a Two Time-Scale Update
+    Rule Converge to a Local Nash Equilibrium", NeurIPS 2017, arXiv:1706.08500.
+
+    Computed by torchmetrics' ``FrechetInceptionDistance`` with the chosen feature extractor: the
+    "Inception" distance with ``features=inception``, a digits-specific distance with
+    ``features=digits``. Lower is better; it is biased upwards for small sample counts, so compare
+    figures measured with the same counts.
+    """
+
+    name = "fid"
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
+        from torchmetrics.image.fid import FrechetInceptionDistance
+
+        # normalize=True: a custom extractor then receives the float images unchanged.
+        return FrechetInceptionDistance(feature=_needs_features(self, features), reset_real_features=False, normalize=True)
+
+
+class KernelDistance(Measure):
+    """Kernel distance (squared MMD, polynomial kernel) between generated and real features (KID).
+
+    Bińkowski, Sutherland, Arbel and Gretton, "Demystifying MMD GANs", ICLR 2018, arXiv:1801.01401.
+
+    Computed by torchmetrics' ``KernelInceptionDistance``: the mean (``kid``) and standard deviation
+    (``kid_std``) over random subsets. Unbiased, so small sample counts compare fairly. Lower is better.
+
+    Args:
+        subsets: Number of random subsets.
+        subset_size: Images per subset; lowered to the number of images when there are fewer.
+        degree: Degree of the polynomial kernel.
+    """
+
+    name = "kid"
+
+    def __init__(self, *, subsets: int = 100, subset_size: int = 1000, degree: int = 3) -> None:
+        if subsets < 1 or subset_size < 2 or degree < 1:
+            raise ValueError("subsets and degree must be at least 1 and subset_size at least 2")
+        self.subsets = subsets
+        self.subset_size = subset_size
+        self.degree = degree
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
+        from torchmetrics.image.kid import KernelInceptionDistance
+
+        return _quiet(
+            KernelInceptionDistance,
+            feature=_needs_features(self, features),
+            subsets=self.subsets,
+            subset_size=self.subset_size,
+            degree=self.degree,
+            reset_real_features=False,
+            normalize=True,
+        )
+
+    def values(self, metric: Metric) -> dict[str, float]:
+        real = sum(len(f) for f in metric.real_features)  # type: ignore[attr-defined]
+        fake = sum(len(f) for f in metric.fake_features)  # type: ignore[attr-defined]
+        metric.subset_size = min(self.subset_size, real, fake)  # type: ignore[attr-defined]
+        mean, std = metric.compute()
+        return {self.name: float(mean), f"{self.name}_std": float(std)}
+
+
+class InceptionScore(Measure):
+    """Inception score: how confidently and how evenly a classifier recognises the generated images.
+
+    Salimans, Goodfellow, Zaremba, Cheung, Radford and Chen, "Improved Techniques for Training GANs",
+    NeurIPS 2016, arXiv:1606.03498.
+
+    Computed by torchmetrics' ``InceptionScore`` from the logits of the feature extractor's
+    classifier: the Inception network's with ``features=inception`` (the published score), the digit
+    classifier's with ``features=digits`` (at most 10, the number of classes). Higher is better.
+
+    Args:
+        splits: The images are split into this many groups; the result is the mean over groups
+            (``is``) and their standard deviation (``is_std``).
+    """
+
+    name = "is"
+    family = "samples"
+    higher_is_better = True
+
+    def __init__(self, *, splits: int = 10) -> None:
+        if splits < 1:
+            raise ValueError("splits must be at least 1")
+        self.splits = splits
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
+        from torchmetrics.image.inception import InceptionScore as TorchmetricsInceptionScore
+
+        classifier = _needs_features(self, features).classifier
+        if classifier is None:
+            raise GanzooError(f"metric 'is' needs a classifier, which features '{features.key}' lacks; use features=inception")
+        return _quiet(TorchmetricsInceptionScore, feature=classifier, splits=self.splits, normalize=False)
+
+    def values(self, metric: Metric) -> dict[str, float]:
+        mean, std = metric.compute()
+        return {self.name: float(mean), f"{self.name}_std": float(std)}
+
+
+class L1Distance(Measure):
+    """Mean absolute difference between each output and its target, on images in ``[0, 1]``.
+
+    Computed by torchmetrics' ``MeanAbsoluteError``. Lower is better.
+    """
+
+    name = "l1"
+    family = "paired"
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
+        from torchmetrics.regression import MeanAbsoluteError
+
+        return MeanAbsoluteError()
+
+
+class PeakSignalToNoise(Measure):
+    """Peak signal-to-noise ratio of each output against its target, in dB, averaged over images.
+
+    Computed by torchmetrics' ``PeakSignalNoiseRatio`` on images in ``[0, 1]`` (data range 1), per
+    image and then averaged, as image-to-image papers report it. Higher is better.
+    """
+
+    name = "psnr"
+    family = "paired"
+    higher_is_better = True
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
+        from torchmetrics.image import PeakSignalNoiseRatio
+
+        return PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3))
+
+
+class StructuralSimilarity(Measure):
+    """Structural similarity (SSIM) of each output with its target, averaged over images.
+
+    Wang, Bovik, Sheikh and Simoncelli, "Image Quality Assessment: From Error Visibility to Structural
+    Similarity", IEEE TIP 2004.
+
+    Computed by torchmetrics' ``StructuralSimilarityIndexMeasure`` on images in ``[0, 1]`` with its
+    default 11 × 11 Gaussian window (images need at least 11 pixels a side). Higher is better.
+    """
+
+    name = "ssim"
+    family = "paired"
+    higher_is_better = True
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
+        from torchmetrics.image import StructuralSimilarityIndexMeasure
+
+        return StructuralSimilarityIndexMeasure(data_range=1.0)
+
+
+def to_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """Map images from ``[-1, 1]`` to ``[0, 1]`` in float32 (what the paired measures compare)."""
+    return ((images.detach().float().clamp(-1.0, 1.0) + 1.0) / 2.0).contiguous()

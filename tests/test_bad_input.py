@@ -1,0 +1,179 @@
+"""Bad input, case by case: each gives one clear message, exit status 2, and writes nothing."""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganzoo import hookimpl
+from ganzoo.cli import main
+from ganzoo.plugins import PluginHost, set_host
+
+TINY_RUN = ["recipe=vanilla", "train.batch_size=8", "train.steps=1", "train.progress=false", "train.sample_every=0"]
+
+
+@pytest.fixture(scope="module")
+def finished_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "vanilla"
+    assert main(["-q", "train", *TINY_RUN, f"out={out}"]) == 0
+    return out
+
+
+def _image_folder(root: Path, corrupt: bool = False) -> Path:
+    from PIL import Image
+
+    root.mkdir(parents=True)
+    if corrupt:
+        (root / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    for index in range(3):
+        Image.new("RGB", (16, 16), (index * 40, 0, 0)).save(root / f"b{index}.png")
+    return root
+
+
+def _checkpoint_from_another_config(finished: Path, tmp: Path) -> Path:
+    import shutil
+
+    copy = tmp / "copied-run"
+    shutil.copytree(finished, copy)
+    path = next((copy / "checkpoints").glob("step_*.pt"))
+    state = torch.load(path, weights_only=True)
+    state["config"]["generator"]["latent_dim"] = 64
+    torch.save(state, path)
+    return copy
+
+
+Case = Callable[[Path, Path], list[str]]
+CASES: dict[str, tuple[Case, str]] = {
+    "unknown part name": (lambda t, f: ["train", "recipe=dcgan", "generator=unte", f"out={t / 'out'}"], "did you mean 'unet'"),
+    "unknown recipe": (lambda t, f: ["train", "recipe=pix2pics", f"out={t / 'out'}"], "did you mean 'pix2pix'"),
+    "unknown setting": (lambda t, f: ["train", "recipe=dcgan", "train.stepz=3", f"out={t / 'out'}"], "did you mean 'steps'"),
+    "unknown parameter": (lambda t, f: ["build", "generator=unet", "generator.ngff=8", "--out", str(t / "out")], "did you mean 'ngf'"),
+    "ill-typed parameter": (lambda t, f: ["build", "generator=unet", "generator.ngf=big", "--out", str(t / "out")], "expected an integer"),
+    "incompatible parts": (
+        lambda t, f: ["build", "generator=dcgan", "generator.out_channels=3", "channels=1", "image_size=32", "--out", str(t / "out")],
+        "makes images of shape (3, 32, 32)",
+    ),
+    "wrong channels for the data": (lambda t, f: ["train", "recipe=dcgan", "channels=3", f"out={t / 'out'}"], "has channels=1"),
+    "wrong image size for the parts": (lambda t, f: ["train", "recipe=pix2pix", "image_size=30", f"out={t / 'out'}"], "image_size=30"),
+    "missing data": (
+        lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={t / 'nowhere'}", f"out={t / 'out'}"],
+        "nowhere",
+    ),
+    "empty data folder": (
+        lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={(t / 'empty').mkdir() or t / 'empty'}", f"out={t / 'out'}"],
+        "empty",
+    ),
+    "corrupt image": (
+        lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={_image_folder(t / 'imgs', corrupt=True)}",
+                      "data.image_size=16", "generator.image_size=16", "discriminator.image_size=16", f"out={t / 'out'}"],
+        "a.png",
+    ),
+    "truncated checkpoint": (
+        lambda t, f: ["sample", f"checkpoint={_truncated(f, t)}", f"out={t / 'out'}"],
+        "truncated or corrupt",
+    ),
+    "foreign checkpoint": (
+        lambda t, f: ["sample", f"checkpoint={_foreign(t)}", f"out={t / 'out'}"],
+        "not a ganzoo checkpoint",
+    ),
+    "checkpoint carrying code": (
+        lambda t, f: ["sample", f"checkpoint={_pickled_code(t)}", f"out={t / 'out'}"],
+        "refused",
+    ),
+    "checkpoint from another configuration": (
+        lambda t, f: ["train", f"resume={_checkpoint_from_another_config(f, t)}"],
+        "does not match this configuration",
+    ),
+    "missing checkpoint": (lambda t, f: ["sample", f"checkpoint={t / 'none.pt'}", f"out={t / 'out'}"], "does not exist"),
+    "unwritable run directory": (
+        lambda t, f: ["train", *TINY_RUN, f"out={_file(t) / 'run'}"],
+        "cannot create run directory",
+    ),
+    "existing run directory": (lambda t, f: ["train", *TINY_RUN, f"out={f}"], "already holds files"),
+}
+
+
+def _truncated(finished: Path, tmp: Path) -> Path:
+    path = tmp / "truncated.pt"
+    path.write_bytes(next((finished / "checkpoints").glob("step_*.pt")).read_bytes()[:4096])
+    return path
+
+
+def _foreign(tmp: Path) -> Path:
+    path = tmp / "foreign.pt"
+    torch.save({"model": {"w": torch.zeros(2)}}, path)
+    return path
+
+
+class _Payload:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def _pickled_code(tmp: Path) -> Path:
+    path = tmp / "code.pt"
+    torch.save({"format": "ganzoo-checkpoint", "version": 1, "payload": _Payload()}, path)
+    return path
+
+
+def _file(tmp: Path) -> Path:
+    path = tmp / "a-file"
+    path.write_text("x")
+    return path
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_bad_input(case: str, tmp_path: Path, finished_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    make_argv, message = CASES[case]
+    argv = make_argv(tmp_path, finished_run)
+    before = {p for p in tmp_path.rglob("*")}
+    status = main(argv)
+    err = capsys.readouterr().err
+    assert status == 2, err
+    assert message in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2
+    assert not (tmp_path / "out").exists()  # nothing half-written
+    assert {p for p in tmp_path.rglob("*")} == before
+
+
+def test_a_full_disk_while_writing_a_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def no_space(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", no_space)
+    assert main(["build", "generator=mlp", "discriminator=mlp", "--out", str(tmp_path / "spec.yaml")]) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # neither the spec nor a temporary file
+
+
+def test_a_name_registered_by_two_plugins(capsys: pytest.CaptureFixture[str]) -> None:
+    class One:
+        @hookimpl
+        def ganzoo_register_parts(self, register):
+            register("generator", "twin", _twin)
+
+    class Two:
+        @hookimpl
+        def ganzoo_register_parts(self, register):
+            register("generator", "twin", _twin)
+
+    host = PluginHost(third_party=False)
+    host.add_plugin(One(), "one", distribution="plugin-one")
+    host.add_plugin(Two(), "two", distribution="plugin-two")
+    previous = set_host(host)
+    try:
+        assert main(["list"]) == 2
+    finally:
+        set_host(previous)
+    err = capsys.readouterr().err
+    assert "registered twice" in err and "plugin-one" in err and "plugin-two" in err
+
+
+def _twin(*, size: int = 1) -> int:
+    """A part two plugins both claim."""
+    return size

@@ -1,0 +1,176 @@
+"""Quality measures: the shipped digits features, FID/KID/IS, Inception weights, and evaluation of runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from ganzoo import build_part, get_part
+from ganzoo.cli import main
+from ganzoo.data.digits import digits_split
+from ganzoo.errors import ConfigError
+from ganzoo.metrics import FeaturesError, build_features, evaluate_run
+from ganzoo.metrics.features import DigitsFeatures, InceptionFeatures, inception_cache_path
+from ganzoo.training import Trainer, resolve_run_config
+from ganzoo.training.checkpoint import load_checkpoint
+from ganzoo.training.outputs import read_metrics
+
+#: The held-out accuracy scripts/train_digits_features.py printed for the shipped weights.
+DIGITS_TEST_ACCURACY = 0.980
+TINY_DCGAN = ["recipe=dcgan", "generator.ngf=8", "discriminator.ndf=8", "train.batch_size=4", "train.log_every=1", "train.sample_every=0", "train.progress=false"]
+
+
+def _split(split: str, size: int = 32) -> tuple[torch.Tensor, torch.Tensor]:
+    images, labels = digits_split(split, size)
+    return images * 2 - 1, labels
+
+
+@pytest.fixture(scope="module")
+def digits() -> DigitsFeatures:
+    return build_features("digits")  # type: ignore[return-value]
+
+
+def test_shipped_digits_features_classify_the_held_out_digits(digits: DigitsFeatures) -> None:
+    from importlib import resources
+
+    assert (resources.files("ganzoo.metrics") / "digits_features.pt").stat().st_size < 1_000_000  # type: ignore[attr-defined]
+    assert digits.num_features == 128 and not digits.training
+    assert digits.test_accuracy == pytest.approx(DIGITS_TEST_ACCURACY, abs=1e-6)
+    with torch.no_grad():
+        for size in (32, 28):  # 28 is padded to the 32 frame, as the data sets pad
+            images, labels = _split("test", size)
+            accuracy = float((digits.logits(images).argmax(1) == labels).float().mean())
+            assert accuracy == pytest.approx(DIGITS_TEST_ACCURACY, abs=0.01), size
+            assert digits(images).shape == (500, 128)
+
+
+def test_fid_is_small_for_held_out_digits_and_large_for_noise_and_kid_agrees(digits: DigitsFeatures) -> None:
+    train, _ = _split("train")
+    train = train[::3]  # 1,500 of each class in turn: enough, and quicker
+    test, _ = _split("test")
+    noise = torch.rand(500, 1, 32, 32, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    figures = {}
+    for name, params in (("fid", {}), ("kid", {"subsets": 20})):
+        measure = build_part("metric", name, **params)
+        metric = measure.make(digits)
+        metric.update(train, real=True)
+        for label, fake in (("test", test), ("noise", noise)):
+            metric.reset()  # keeps the real features
+            metric.update(fake, real=False)
+            torch.manual_seed(0)
+            figures[name, label] = measure.values(metric)[name]
+    assert figures["fid", "test"] < 10 < 1000 < figures["fid", "noise"]
+    assert abs(figures["kid", "test"]) < 10 < 1000 < figures["kid", "noise"]
+    assert not get_part("metric", "fid").factory.higher_is_better and get_part("metric", "ssim").factory.higher_is_better
+
+
+def test_inception_weights_are_never_downloaded_unasked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    attempts: list[str] = []
+
+    def offline(url: str, *args: object, **kwargs: object) -> None:
+        attempts.append(url)
+        raise OSError("network is unreachable")
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
+    assert inception_cache_path().is_relative_to(tmp_path)
+    with pytest.raises(FeaturesError, match="downloaded only on request: pass download=True") as caught:
+        InceptionFeatures()
+    assert str(inception_cache_path()) in str(caught.value) and "weights_path=FILE" in str(caught.value)
+    assert attempts == []
+    with pytest.raises(FeaturesError, match="could not download .*network is unreachable"):
+        InceptionFeatures(download=True)
+    assert len(attempts) == 1 and not inception_cache_path().exists()
+    with pytest.raises(FeaturesError, match="does not exist"):
+        InceptionFeatures(weights_path=str(tmp_path / "missing.pth"))
+
+
+def test_inception_features_from_a_local_weights_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from torch_fidelity import feature_extractor_inceptionv3 as fidelity
+
+    # Random weights of the right shapes stand in for the real file (no network here).
+    with monkeypatch.context() as patch:
+        patch.setattr(fidelity, "load_state_dict_from_url", lambda *args, **kwargs: {})
+        patch.setattr(fidelity.FeatureExtractorInceptionV3, "load_state_dict", lambda self, *args, **kwargs: None)
+        weights = fidelity.FeatureExtractorInceptionV3("inception-v3-compat", ["2048"]).state_dict()
+    path = tmp_path / "inception.pth"
+    torch.save(weights, path)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    extractor = InceptionFeatures(weights_path=str(path))
+    images = torch.rand(2, 1, 32, 32) * 2 - 1
+    with torch.no_grad():
+        pool, logits = extractor._both(images)
+    assert pool.shape == (2, 2048) and logits.shape == (2, 1008) and extractor.classifier is not None
+
+    class Payload:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (print, ("this ran",))
+
+    torch.save({"fc.weight": Payload()}, tmp_path / "hostile.pth")
+    with pytest.raises(FeaturesError, match="refused"):
+        InceptionFeatures(weights_path=str(tmp_path / "hostile.pth"))
+
+
+def test_periodic_evaluation_logs_keeps_the_best_and_leaves_training_unchanged(tmp_path: Path) -> None:
+    on, off = tmp_path / "on", tmp_path / "off"
+    evaluation = ["eval.every=2", "eval.n=100", "eval.metrics=[fid,kid]"]
+    assert main(["-q", "train", *TINY_DCGAN, f"out={on}", "train.steps=3", *evaluation]) == 0
+    assert main(["-q", "train", *TINY_DCGAN, f"out={off}", "train.steps=3", "eval.every=0"]) == 0
+    records = read_metrics(on / "metrics.jsonl")
+    assert [r["step"] for r in records] == [1, 2, 3]  # figures join the step's record
+    evaluated = {r["step"]: r for r in records if "eval/fid" in r}
+    assert sorted(evaluated) == [2, 3]  # every 2 steps, and the last
+    assert {"eval/kid", "eval/baseline/fid", "eval/baseline/kid"} <= set(evaluated[2])
+    assert evaluated[2]["eval/baseline/fid"] < 10 < evaluated[2]["eval/fid"]
+    best = json.loads((on / "checkpoints" / "best.json").read_text())
+    assert best["metric"] == "fid" and best["value"] == min(r["eval/fid"] for r in evaluated.values())
+    assert load_checkpoint(on / "checkpoints" / "best.pt")["step"] == best["step"]
+    assert not (off / "checkpoints" / "best.pt").exists()
+    # Evaluation draws from no training stream: the weights and losses match a run without it.
+    a, b = load_checkpoint(on), load_checkpoint(off)
+    for name in a["networks"]:
+        for key, value in a["networks"][name].items():
+            assert torch.equal(value, b["networks"][name][key]), (name, key)
+    strip = lambda rs: [{k: v for k, v in r.items() if not k.startswith("eval/")} for r in rs]  # noqa: E731
+    assert strip(records) == strip(read_metrics(off / "metrics.jsonl"))
+
+
+def test_a_resumed_run_with_evaluation_matches_an_uninterrupted_one(tmp_path: Path) -> None:
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    evaluation = ["eval.every=2", "eval.n=100", "train.checkpoint_every=2"]
+    assert main(["-q", "train", *TINY_DCGAN, f"out={straight}", "train.steps=4", *evaluation]) == 0
+    assert main(["-q", "train", *TINY_DCGAN, f"out={resumed}", "train.steps=2", *evaluation]) == 0
+    assert main(["-q", "train", f"resume={resumed}", "train.steps=4"]) == 0
+    assert read_metrics(straight / "metrics.jsonl") == read_metrics(resumed / "metrics.jsonl")
+    assert json.loads((straight / "checkpoints" / "best.json").read_text()) == json.loads((resumed / "checkpoints" / "best.json").read_text())
+
+
+def test_eval_command_on_a_tiny_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["-q", "train", *TINY_DCGAN, f"out={out}", "train.steps=2", "eval.every=0"]) == 0
+    capsys.readouterr()
+    assert main(["eval", f"checkpoint={out}", "metric=fid,kid", "n=100"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[0].split() == ["METRIC", "VALUE", "HELD-OUT", "BASELINE"]
+    fid = printed.splitlines()[1].split()
+    assert fid[0] == "fid" and float(fid[1]) > 10 * float(fid[2])
+    assert "100 generated 'fake' images" in printed and "500 real test images" in printed
+    assert main(["eval", f"checkpoint={out}", "metric=ssim"]) == 2
+    assert "compares each output with its own target" in capsys.readouterr().err
+    assert main(["eval", f"checkpoint={out}", "features=inception"]) == 2
+    assert "download=True" in capsys.readouterr().err or inception_cache_path().is_file()
+    with pytest.raises(ConfigError, match="eval.best=ssim is not measured"):
+        Trainer.create(resolve_run_config([*TINY_DCGAN, f"out={tmp_path / 'bad'}", "train.steps=2", "eval.every=1", "eval.best=ssim"]))
+
+
+def test_image_to_image_evaluation_on_the_test_split(tmp_path: Path) -> None:
+    words = ["recipe=pix2pix", f"out={tmp_path / 'run'}", "train.steps=2", "generator.ngf=8", "discriminator.ndf=8", "train.batch_size=4", "train.progress=false"]
+    trainer = Trainer.create(resolve_run_config(words))
+    assert trainer.fit() == "completed"
+    values = evaluate_run(trainer, n=60)
+    assert set(values) == {"fid", "l1", "psnr", "ssim"}
+    assert values["fid"] > 0 and 0 < values["l1"] < 1 and values["psnr"] > 0 and -1 <= values["ssim"] <= 1
+    assert evaluate_run(trainer, n=60) == values  # seeded: the same weights give the same figures
