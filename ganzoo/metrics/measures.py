@@ -37,6 +37,10 @@ __all__ = [
 
 Family = Literal["distribution", "samples", "paired"]
 
+#: Passed to every torchmetrics metric: in a multi-process run only the main process measures, so a
+#: metric must never wait for the others to gather its state.
+LOCAL: dict[str, Any] = {"sync_on_compute": False}
+
 
 def _quiet(factory: Any, *args: Any, **kwargs: Any) -> Any:
     # torchmetrics warns on construction that KID and IS keep every feature; the counts are small here.
@@ -101,7 +105,7 @@ class FrechetDistance(Measure):
         from torchmetrics.image.fid import FrechetInceptionDistance
 
         # normalize=True: a custom extractor then receives the float images unchanged.
-        return FrechetInceptionDistance(feature=_needs_features(self, features), reset_real_features=False, normalize=True)
+        return FrechetInceptionDistance(feature=_needs_features(self, features), reset_real_features=False, normalize=True, **LOCAL)
 
 
 class KernelDistance(Measure):
@@ -138,6 +142,7 @@ class KernelDistance(Measure):
             degree=self.degree,
             reset_real_features=False,
             normalize=True,
+            **LOCAL,
         )
 
     def values(self, metric: Metric) -> dict[str, float]:
@@ -178,7 +183,7 @@ class InceptionScore(Measure):
         classifier = _needs_features(self, features).classifier
         if classifier is None:
             raise GanzooError(f"metric 'is' needs a classifier, which features '{features.key}' lacks; use features=inception")
-        return _quiet(TorchmetricsInceptionScore, feature=classifier, splits=self.splits, normalize=False)
+        return _quiet(TorchmetricsInceptionScore, feature=classifier, splits=self.splits, normalize=False, **LOCAL)
 
     def values(self, metric: Metric) -> dict[str, float]:
         mean, std = metric.compute()
@@ -197,7 +202,7 @@ class L1Distance(Measure):
     def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
         from torchmetrics.regression import MeanAbsoluteError
 
-        return MeanAbsoluteError()
+        return MeanAbsoluteError(**LOCAL)
 
 
 class PeakSignalToNoise(Measure):
@@ -214,7 +219,7 @@ class PeakSignalToNoise(Measure):
     def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
         from torchmetrics.image import PeakSignalNoiseRatio
 
-        return PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3))
+        return PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3), **LOCAL)
 
 
 class StructuralSimilarity(Measure):
@@ -234,7 +239,7 @@ class StructuralSimilarity(Measure):
     def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
         from torchmetrics.image import StructuralSimilarityIndexMeasure
 
-        return StructuralSimilarityIndexMeasure(data_range=1.0)
+        return StructuralSimilarityIndexMeasure(data_range=1.0, **LOCAL)
 
 
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
