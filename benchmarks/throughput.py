@@ -225,7 +225,7 @@ def main() -> None:
         theirs = median([r["images_per_s"] for r in seen["hand-written"]])
         mem_ours = median([r["peak_rss_mb"] for r in seen["ganzoo"]])
         mem_theirs = median([r["peak_rss_mb"] for r in seen["hand-written"]])
-        rows.append([case, f"{ours:.1f}", f"{theirs:.1f}", f"{ours / theirs:.3f}", f"{mem_ours:.0f}", f"{mem_theirs:.0f}", f"{mem_ours / mem_theirs:.3f}"])
+        rows.append([case, f"{ours:.3g}", f"{theirs:.3g}", f"{ours / theirs:.3f}", f"{mem_ours:.0f}", f"{mem_theirs:.0f}", f"{mem_ours / mem_theirs:.3f}"])
     print(table(rows, ["case", "ganzoo images/s", "hand-written images/s", "throughput ratio", "ganzoo peak MiB", "hand-written peak MiB", "memory ratio"]))
     if args.fast_paths:
         results: dict[str, list[float]] = {name: [] for name in FAST_PATHS}
