@@ -14,6 +14,7 @@ are three families, told apart by :attr:`Measure.family`:
 from __future__ import annotations
 
 import warnings
+from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import torch
@@ -49,7 +50,7 @@ def _quiet(factory: Any, *args: Any, **kwargs: Any) -> Any:
         return factory(*args, **kwargs)
 
 
-class Measure:
+class Measure(ABC):
     """Base class of the ``metric`` parts.
 
     Attributes:
@@ -68,13 +69,13 @@ class Measure:
         settings = ",".join(f"{k}={v}" for k, v in sorted(vars(self).items()))
         return f"{self.name}({settings})"
 
+    @abstractmethod
     def make(self, features: FeatureExtractor | None = None) -> Metric:
         """A fresh torchmetrics metric; distribution measures keep their real statistics on ``reset()``.
 
         Args:
             features: The feature extractor (distribution and samples measures).
         """
-        raise NotImplementedError
 
     def values(self, metric: Metric) -> dict[str, float]:
         """Compute the result as named floats (``{"kid": …, "kid_std": …}``)."""
