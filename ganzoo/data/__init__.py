@@ -24,8 +24,9 @@ the package (MNIST by Y. LeCun, C. Cortes and C. Burges, CC BY-SA 3.0; see ``DIG
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from ganzoo._lazy import lazy_exports
 
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
 # import torch.
@@ -69,23 +70,20 @@ __all__ = [
 ]
 
 
+_export, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
+
+
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
     if name == "DATASETS":
         return {
-            "digits": __getattr__("Digits"),
-            "edges2digits": __getattr__("EdgesToDigits"),
-            "digits_unpaired": __getattr__("UnpairedDigits"),
-            "digits_inpainting": __getattr__("DigitsInpainting"),
-            "torchvision": __getattr__("TorchvisionDataset"),
-            "image_folder": __getattr__("ImageFolder"),
-            "aligned": __getattr__("AlignedFolder"),
-            "unaligned": __getattr__("UnalignedFolder"),
-            "exemplar_folder": __getattr__("ExemplarFolder"),
+            "digits": _export("Digits"),
+            "edges2digits": _export("EdgesToDigits"),
+            "digits_unpaired": _export("UnpairedDigits"),
+            "digits_inpainting": _export("DigitsInpainting"),
+            "torchvision": _export("TorchvisionDataset"),
+            "image_folder": _export("ImageFolder"),
+            "aligned": _export("AlignedFolder"),
+            "unaligned": _export("UnalignedFolder"),
+            "exemplar_folder": _export("ExemplarFolder"),
         }
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+    return _export(name)

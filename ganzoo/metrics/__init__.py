@@ -21,8 +21,7 @@ the best checkpoint. :mod:`ganzoo.metrics.evaluate` says what is compared with w
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ganzoo._lazy import lazy_exports
 
 # Imported on first access: registering the parts needs only the features and measures modules.
 _EXPORTS = {
@@ -50,11 +49,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

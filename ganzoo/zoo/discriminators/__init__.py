@@ -16,8 +16,9 @@ part                       class                                      inputs
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from ganzoo._lazy import lazy_exports
 
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
 # import torch.
@@ -41,20 +42,17 @@ __all__ = [
 ]
 
 
+_export, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
+
+
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
     if name == "DISCRIMINATORS":
         return {
-            "mlp": __getattr__("MLPDiscriminator"),
-            "dcgan": __getattr__("DCGANDiscriminator"),
-            "patchgan": __getattr__("PatchGANDiscriminator"),
-            "multiscale_patchgan": __getattr__("MultiScalePatchGANDiscriminator"),
-            "projection": __getattr__("ProjectionDiscriminator"),
-            "timm": __getattr__("TimmDiscriminator"),
+            "mlp": _export("MLPDiscriminator"),
+            "dcgan": _export("DCGANDiscriminator"),
+            "patchgan": _export("PatchGANDiscriminator"),
+            "multiscale_patchgan": _export("MultiScalePatchGANDiscriminator"),
+            "projection": _export("ProjectionDiscriminator"),
+            "timm": _export("TimmDiscriminator"),
         }
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+    return _export(name)

@@ -14,8 +14,9 @@ part                     class                                       inputs
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from ganzoo._lazy import lazy_exports
 
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
 # import torch.
@@ -39,20 +40,17 @@ __all__ = [
 ]
 
 
+_export, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
+
+
 def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
     if name == "GENERATORS":
         return {
-            "mlp": __getattr__("MLPGenerator"),
-            "dcgan": __getattr__("DCGANGenerator"),
-            "unet": __getattr__("UNetGenerator"),
-            "resnet": __getattr__("ResnetGenerator"),
-            "cdcgan": __getattr__("ConditionalDCGANGenerator"),
-            "exgan": __getattr__("ExemplarInpaintingGenerator"),
+            "mlp": _export("MLPGenerator"),
+            "dcgan": _export("DCGANGenerator"),
+            "unet": _export("UNetGenerator"),
+            "resnet": _export("ResnetGenerator"),
+            "cdcgan": _export("ConditionalDCGANGenerator"),
+            "exgan": _export("ExemplarInpaintingGenerator"),
         }
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+    return _export(name)
