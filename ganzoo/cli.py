@@ -97,7 +97,7 @@ def _plugins(args: argparse.Namespace) -> int:
     from ganzoo.plugins import get_host, plugins_disabled
 
     host = get_host()
-    host.registry  # registering parts is what fills each plugin's part list
+    _ = host.registry  # registering parts is what fills each plugin's part list
     rows = []
     for info in host.plugins:
         kinds: dict[str, int] = {}

@@ -6,7 +6,9 @@ A configuration is a tree of plain data. Sections whose value is a mapping with 
 * ``generator=unet`` selects the part for a slot, dropping the parameters meant for the part it
   replaces;
 * ``generator.ngf=32`` sets one of its parameters (checked later against the part's signature);
-* ``image_size=64`` or ``train.steps=100`` sets any other key, which must already exist.
+* ``image_size=64`` or ``train.steps=100`` sets any other key, which must already exist;
+* ``schedule.ema=ema`` or ``loss.r1=r1`` adds a part under a new key of ``schedule`` or ``loss``,
+  the two sections that hold any number of parts (:data:`SLOT_TABLES`).
 
 Selectors are applied before parameters, whatever their order on the line: handing both to OmegaConf
 as one dot-list would let ``generator=unet`` and ``generator.ngf=32`` overwrite each other.
@@ -29,6 +31,8 @@ from omegaconf.errors import OmegaConfBaseException
 from ganzoo.errors import ConfigError, did_you_mean
 
 NAME_KEY = "name"
+#: Sections holding any number of slots by key, to which a ``section.key=name`` word adds one.
+SLOT_TABLES = ("loss", "schedule")
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
@@ -94,7 +98,8 @@ def _parse_value(key: str, raw: str) -> Any:
 def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]:
     """Apply command-line words to a base configuration.
 
-    A word whose key names a slot (``generator=unet``, ``loss.adversarial=hinge``) selects a part;
+    A word whose key names a slot (``generator=unet``, ``loss.adversarial=hinge``) selects a part,
+    and a word naming a new key of a :data:`SLOT_TABLES` section (``schedule.ema=ema``) adds one;
     every other word sets a value. Selections are applied first.
 
     Args:
@@ -110,8 +115,14 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
     config = OmegaConf.to_container(OmegaConf.create(dict(base)), resolve=False)
     assert isinstance(config, dict)
     plain, dotted = split_words(words)
+    pairs = [*plain.items(), *(word.split("=", 1) for word in dotted)]
+    for key, raw in pairs:  # new slots first, so that their parameters can be set in any order
+        path = key.split(".")
+        table = config.get(path[0]) if len(path) == 2 and path[0] in SLOT_TABLES else None
+        if isinstance(table, dict) and path[1] not in table:
+            table[path[1]] = {NAME_KEY: raw.strip()}
     settings: list[str] = []
-    for key, raw in [*plain.items(), *(word.split("=", 1) for word in dotted)]:
+    for key, raw in pairs:
         path = key.split(".")
         node = _check_path(config, path)
         if is_slot(node):
@@ -151,6 +162,8 @@ def _check_path(config: Mapping[str, Any], path: list[str]) -> Any:
             options = list(node) if isinstance(node, Mapping) else []
             hint = did_you_mean(part, options) or (f" (settings: {', '.join(options)})" if options else "")
             where = f": '{part}' is not a key of {'.'.join(path[:depth])}" if depth else ""
+            if depth == 1 and path[0] in SLOT_TABLES:
+                hint += f"; add one with {path[0]}.{part}=NAME"
             raise ConfigError(f"unknown setting '{'.'.join(path)}'{where}{hint}")
         node = node[part]
     return node

@@ -58,7 +58,7 @@ def signature_parameters(factory: Callable[..., Any]) -> tuple[Parameter, ...]:
     signature = inspect.signature(target)
     try:
         hints = typing.get_type_hints(target)
-    except Exception:  # unresolvable forward references: fall back to the raw annotations
+    except Exception:  # noqa: BLE001  (unresolvable forward references: fall back to the raw annotations
         hints = {}
     parameters = []
     for parameter in signature.parameters.values():

@@ -109,7 +109,7 @@ class PluginHost:
                 plugin = entry_point.load()
                 self.manager.register(plugin, name=entry_point.name)
                 self.manager.check_pending()
-            except Exception as error:  # a broken plugin must not take the others down
+            except Exception as error:  # noqa: BLE001  (a broken plugin must not take the others down)
                 self._fail(info, "failed to load", error)
                 continue
             self._info_by_plugin[id(plugin)] = info
@@ -150,7 +150,7 @@ class PluginHost:
             collected: list[Part] = []
             try:
                 implementation.function(register=_collector(collected, info.distribution))
-            except Exception as error:
+            except Exception as error:  # noqa: BLE001  (isolated like a failed load)
                 self._fail(info, "raised while registering its parts", error)
                 continue
             for part in collected:

@@ -97,7 +97,7 @@ def test_reference_parameter_counts_through_build(capsys: pytest.CaptureFixture[
 )
 def test_bad_input_exits_2_with_a_one_line_message(argv: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     spec = tmp_path / "spec.yaml"
-    status, out, err = run(capsys, *argv, *(["--out", str(spec)] if argv[0] == "build" else []))
+    status, _, err = run(capsys, *argv, *(["--out", str(spec)] if argv[0] == "build" else []))
     assert status == 2
     assert message in err and "Traceback" not in err
     assert not spec.exists()  # nothing half-written

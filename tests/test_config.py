@@ -77,6 +77,22 @@ def test_a_dotted_key_naming_a_slot_selects_a_part() -> None:
         apply_words(base, ["loss.l2.weight=3"])
 
 
+@pytest.mark.parametrize(
+    "words",
+    [["schedule.ema=ema", "schedule.ema.decay=0.9"], ["schedule.ema.decay=0.9", "schedule.ema=ema"]],
+    ids=["selector-first", "parameter-first"],
+)
+def test_a_new_key_of_loss_or_schedule_adds_a_part(words: list[str]) -> None:
+    base = {"schedule": {"order": {"name": "alternating"}}, "loss": {"adversarial": {"name": "bce"}}}
+    config = apply_words(base, [*words, "loss.r1=r1"])
+    assert config["schedule"] == {"order": {"name": "alternating"}, "ema": {"name": "ema", "decay": 0.9}}
+    assert config["loss"]["r1"] == {"name": "r1"}
+    with pytest.raises(ConfigError, match=r"'emma' is not a key of schedule .*add one with schedule.emma=NAME"):
+        apply_words(base, ["schedule.emma.decay=0.9"])
+    with pytest.raises(ConfigError, match="unknown setting 'train.ema'"):  # only loss and schedule take new parts
+        apply_words({"train": {"steps": 1}}, ["train.ema=ema"])
+
+
 def test_interpolations_are_kept_as_text_not_resolved() -> None:
     config = apply_words({"train": {"note": "x"}}, ["train.note=${oc.env:HOME}"])
     assert config["train"]["note"] == "${oc.env:HOME}"

@@ -173,13 +173,13 @@ def test_ema_start_step_copies_until_then() -> None:
     assert averages == pytest.approx([1.0, 2.0, 4.0, 6.0])
 
 
-def test_ema_converges_to_fixed_weights_and_copies_buffers() -> None:
+def test_ema_converges_to_fixed_weights_and_normalises_with_batch_statistics() -> None:
     generator = small_generator(0)
     ema = EMASchedule(decay=0.9)
     ema.attach({"g": generator})
     set_weights(generator, 0.25)
     with torch.no_grad():
-        generator[1].running_mean.fill_(3.0)
+        generator[1].running_mean.fill_(3.0)  # statistics of the live weights: not to be used by the average
     for _ in range(300):
         ema.after_generator_step({"g": generator})
     average = ema.averaged("g")
@@ -187,7 +187,12 @@ def test_ema_converges_to_fixed_weights_and_copies_buffers() -> None:
     for parameter in average.parameters():
         torch.testing.assert_close(parameter, torch.full_like(parameter, 0.25))
         assert not parameter.requires_grad
-    torch.testing.assert_close(average[1].running_mean, torch.full((4,), 3.0))
+    assert average[1].running_mean is None and "1.running_mean" not in average.state_dict()
+    inputs = torch.randn(8, 3)
+    average.eval()  # sampling mode, yet the batch's own statistics, as the live network in training mode
+    with torch.no_grad():
+        torch.testing.assert_close(average(inputs), generator.train()(inputs))
+        assert not torch.allclose(average(inputs), generator.eval()(inputs))
 
 
 def test_ema_does_not_touch_the_generator_or_its_graph() -> None:

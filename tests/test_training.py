@@ -69,7 +69,7 @@ def test_a_stopped_and_resumed_run_matches_an_uninterrupted_one(tmp_path: Path) 
 
 def test_ema_and_pix2pix_resume_exactly_too(tmp_path: Path) -> None:
     extra = ["schedule.ema.name=ema", "train.sample_every=0", "train.checkpoint_every=2"]
-    words = lambda out, steps: tiny("pix2pix", out, steps=steps, extra=extra)  # noqa: E731
+    words = lambda out, steps: tiny("pix2pix", out, steps=steps, extra=extra)
     with pytest.raises(ConfigError):  # schedule.ema does not exist yet: a new schedule is added by name
         resolve_run_config(words(tmp_path / "x", 4))
     extra[0] = "schedule.decay.n_epochs=1"

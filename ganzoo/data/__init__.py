@@ -50,15 +50,15 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "AlignedFolder",
     "DATASETS",
+    "ITEM_KEYS",
+    "AlignedFolder",
     "DataError",
     "Digits",
     "DigitsInpainting",
     "EdgesToDigits",
     "ExemplarFolder",
     "GanDataset",
-    "ITEM_KEYS",
     "ImageFolder",
     "PairedTransform",
     "TorchvisionDataset",

@@ -28,7 +28,7 @@ from torch.utils.data import Dataset
 
 from ganzoo.errors import GanzooError, ParameterError
 
-__all__ = ["DataError", "GanDataset", "ITEM_KEYS"]
+__all__ = ["ITEM_KEYS", "DataError", "GanDataset"]
 
 #: The keys an item may hold, in the order :attr:`GanDataset.keys` lists them.
 ITEM_KEYS = ("image", "label", "source", "mask", "exemplar", "A", "B")

@@ -46,7 +46,7 @@ _EXPORTS = {
     "PeriodicEvaluation": "ganzoo.metrics.periodic",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605  (the names are the keys above)
 
 
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -52,8 +52,8 @@ __all__ = [
     "Plan",
     "evaluate_checkpoint",
     "evaluate_run",
-    "plan_evaluation",
     "held_out_split",
+    "plan_evaluation",
 ]
 
 #: The ``eval`` settings of a run (see :data:`ganzoo.training.recipes.RUN_DEFAULTS`).

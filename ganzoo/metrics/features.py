@@ -74,7 +74,7 @@ class FeatureExtractor(nn.Module):
     num_features: int = 0
     key: str = ""
 
-    def train(self, mode: bool = True) -> FeatureExtractor:  # noqa: ARG002
+    def train(self, mode: bool = True) -> FeatureExtractor:
         """Stay in evaluation mode whatever is asked (a metric's ``train()`` must not change features)."""
         return super().train(False)
 

@@ -200,7 +200,7 @@ class L1Distance(Measure):
     name = "l1"
     family = "paired"
 
-    def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
         from torchmetrics.regression import MeanAbsoluteError
 
         return MeanAbsoluteError(**LOCAL)
@@ -217,7 +217,7 @@ class PeakSignalToNoise(Measure):
     family = "paired"
     higher_is_better = True
 
-    def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
         from torchmetrics.image import PeakSignalNoiseRatio
 
         return PeakSignalNoiseRatio(data_range=1.0, reduction="elementwise_mean", dim=(1, 2, 3), **LOCAL)
@@ -237,7 +237,7 @@ class StructuralSimilarity(Measure):
     family = "paired"
     higher_is_better = True
 
-    def make(self, features: FeatureExtractor | None = None) -> Metric:  # noqa: ARG002
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
         from torchmetrics.image import StructuralSimilarityIndexMeasure
 
         return StructuralSimilarityIndexMeasure(data_range=1.0, **LOCAL)

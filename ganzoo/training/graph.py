@@ -168,7 +168,7 @@ class StepTensors:
     def _noise_for(self, network: GanNetwork) -> torch.Tensor:
         key = f"{NOISE}:{getattr(network, 'latent_dim', 0)}"
         if key not in self.values:
-            self.values[key] = self.noise(self.batch_size, int(getattr(network, "latent_dim")))
+            self.values[key] = self.noise(self.batch_size, int(network.latent_dim))
         return self.values[key]
 
     def _compute(self, name: str) -> torch.Tensor:

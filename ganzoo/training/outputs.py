@@ -39,7 +39,7 @@ class MetricsLog:
             try:
                 from torch.utils.tensorboard import SummaryWriter
             except ImportError:  # TensorBoard is optional
-                SummaryWriter = None  # noqa: N806
+                SummaryWriter = None
             if SummaryWriter is not None:
                 self.writer = SummaryWriter(str(directory / "tensorboard"))
 

@@ -86,6 +86,14 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _sum(terms: list[torch.Tensor]) -> torch.Tensor:
+    """The sum of a step's loss terms, with no zero tensor to start from (one kernel fewer per update)."""
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
 def _set_requires_grad(modules: Mapping[str, nn.Module], flag: bool) -> None:
     for module in modules.values():
         for parameter in module.parameters():
@@ -540,7 +548,7 @@ class Trainer:
 
     def _discriminator_update(self, tensors: StepTensors, compute_fakes_with_grad: bool) -> dict[str, torch.Tensor]:
         losses: dict[str, torch.Tensor] = {}
-        total = torch.zeros((), device=self.device)
+        terms: list[torch.Tensor] = []
         with autocast(self.amp, self.device):
             for pair in self.adversarial:
                 with torch.set_grad_enabled(compute_fakes_with_grad):
@@ -550,7 +558,9 @@ class Trainer:
                 discriminator = self.callables[pair.discriminator]
                 real_logits = discriminator(*self._discriminator_inputs(pair, tensors, real))
                 fake_logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
-                loss = pair.weight * self.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
+                loss = self.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
+                if pair.weight != 1.0:
+                    loss = pair.weight * loss
                 losses[f"D/{pair.discriminator}"] = loss.detach()
                 for key, penalty in ((k, v) for k, v in self.losses.items() if isinstance(v, Penalty)):
                     extra = self._discriminator_inputs(pair, tensors, real)[1:]
@@ -558,28 +568,30 @@ class Trainer:
                     value = penalty(self.discriminators[pair.discriminator], real, fake, condition=extra or None)
                     losses[f"D/{pair.discriminator}/{key}"] = value.detach()
                     loss = loss + value
-                total = total + loss
-        self._apply(total, [self.optimizers[name] for name in self.discriminators])
+                terms.append(loss)
+        self._apply(_sum(terms), [self.optimizers[name] for name in self.discriminators])
         return losses
 
     def _generator_update(self, tensors: StepTensors) -> dict[str, torch.Tensor]:
         losses: dict[str, torch.Tensor] = {}
-        total = torch.zeros((), device=self.device)
+        terms: list[torch.Tensor] = []
         _set_requires_grad(self.discriminators, False)  # no gradients for D's weights here
         try:
             with autocast(self.amp, self.device):
                 for pair in self.adversarial:
                     fake = tensors[pair.fake]
                     logits = self.callables[pair.discriminator](*self._discriminator_inputs(pair, tensors, fake))
-                    value = pair.weight * self.losses[pair.loss].generator_loss(logits)
+                    value = self.losses[pair.loss].generator_loss(logits)
+                    if pair.weight != 1.0:
+                        value = pair.weight * value
                     losses[f"G/adversarial/{pair.discriminator}"] = value.detach()
-                    total = total + value
+                    terms.append(value)
                 for objective in self.objectives:
                     mask = tensors[objective.mask] if objective.mask else None
                     value = objective.loss(tensors[objective.output], tensors[objective.target], mask=mask)
                     losses[f"G/{objective.key}"] = value.detach()
-                    total = total + value
-            self._apply(total, [self.optimizers[name] for name in self.generators])
+                    terms.append(value)
+            self._apply(_sum(terms), [self.optimizers[name] for name in self.generators])
         finally:
             _set_requires_grad(self.discriminators, True)
         self.schedule.after_generator_step(self.generators)
@@ -706,7 +718,7 @@ class Trainer:
         self.epoch_items += int(self.config["train"]["batch_size"]) * self.group.world_size
         return batch
 
-    def _request_stop(self, signum: int, frame: Any) -> None:  # noqa: ARG002
+    def _request_stop(self, signum: int, frame: Any) -> None:
         if self._stop_signal is not None:  # a second Ctrl-C: stop at once
             raise KeyboardInterrupt
         self._stop_signal = signum
@@ -753,9 +765,9 @@ class Trainer:
                 self._last_losses.update(self.train_step(self._next_batch()))
                 self.step += 1
                 progress.update(1)
-                if self.group.enabled:  # every process must stop at the same step
-                    if distributed.any_process(self._stop_signal is not None, self.device) and self._stop_signal is None:
-                        self._stop_signal = signal.SIGTERM
+                # Every process must stop at the same step.
+                if self.group.enabled and distributed.any_process(self._stop_signal is not None, self.device) and self._stop_signal is None:
+                    self._stop_signal = signal.SIGTERM
                 last = self.step == self.total_steps
                 evaluated = self.evaluation.run_if_due(last)  # {} unless an evaluation step
                 if self._last_losses and (self.step % log_every == 0 or last):

@@ -16,22 +16,22 @@ from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 __all__ = [
     "NormKind",
-    "norm_layer",
-    "conv_bias",
-    "init_weights",
-    "maybe_spectral_norm",
-    "count_parameters",
-    "is_power_of_two",
-    "powers_of_two",
-    "check_positive",
-    "check_probability",
     "check_choice",
     "check_cond_channels",
+    "check_positive",
+    "check_probability",
     "concat_condition",
+    "conv_bias",
+    "count_parameters",
     "discriminator_inputs",
     "example_images",
     "example_labels",
     "example_masks",
+    "init_weights",
+    "is_power_of_two",
+    "maybe_spectral_norm",
+    "norm_layer",
+    "powers_of_two",
 ]
 
 NormKind = Literal["batch", "instance", "none"]
@@ -172,7 +172,7 @@ def powers_of_two(minimum: int, count: int = 4) -> str:
     return ", ".join(values[:-1]) + " or " + values[-1]
 
 
-def check_positive(owner: str, **values: int | float) -> None:
+def check_positive(owner: str, **values: float) -> None:
     """Raise :class:`ValueError` unless every given value is strictly positive.
 
     Args:

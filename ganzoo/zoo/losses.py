@@ -30,6 +30,7 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
+    "PARTS",
     "AdversarialLoss",
     "BCEGANLoss",
     "CodeLoss",
@@ -40,7 +41,6 @@ __all__ = [
     "L1ReconstructionLoss",
     "LSGANLoss",
     "NonSaturatingGANLoss",
-    "PARTS",
     "Penalty",
     "R1Penalty",
     "ReconstructionLoss",
@@ -54,6 +54,16 @@ Logits = torch.Tensor | list[torch.Tensor]
 def _scales(logits: Logits) -> list[torch.Tensor]:
     """Return the per-scale logits of a discriminator output as a list."""
     return list(logits) if isinstance(logits, (list, tuple)) else [logits]
+
+
+def _mean(losses: list[torch.Tensor]) -> torch.Tensor:
+    """The mean of per-scale losses; a single scale is returned as it is (no extra kernels per step)."""
+    return losses[0] if len(losses) == 1 else torch.stack(losses).mean()
+
+
+def _scaled(factor: float, value: torch.Tensor) -> torch.Tensor:
+    """``factor * value``, skipping the multiplication by 1."""
+    return value if factor == 1.0 else factor * value
 
 
 def _check_non_negative(**values: float) -> None:
@@ -111,7 +121,7 @@ class AdversarialLoss(ABC):
         if len(real) != len(fake):
             raise ValueError(f"real logits have {len(real)} scale(s) but fake logits have {len(fake)}")
         losses = [self.scale_discriminator_loss(r, f) for r, f in zip(real, fake, strict=True)]
-        return self.d_scale * torch.stack(losses).mean()
+        return _scaled(self.d_scale, _mean(losses))
 
     def generator_loss(self, fake_logits: Logits) -> torch.Tensor:
         """Return the generator's adversarial loss, averaged over scales.
@@ -122,7 +132,7 @@ class AdversarialLoss(ABC):
         Returns:
             A scalar tensor.
         """
-        return torch.stack([self.scale_generator_loss(f) for f in _scales(fake_logits)]).mean()
+        return _mean([self.scale_generator_loss(f) for f in _scales(fake_logits)])
 
     @abstractmethod
     def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -332,7 +342,7 @@ class Penalty(ABC):
         Returns:
             A scalar tensor: :attr:`weight` times :meth:`penalty`.
         """
-        return self.weight * self.penalty(discriminator, real, fake, condition)
+        return _scaled(self.weight, self.penalty(discriminator, real, fake, condition))
 
     @abstractmethod
     def penalty(
@@ -369,7 +379,8 @@ class Penalty(ABC):
         scales = _scales(outputs)
         # Each sample's score depends on its own image only, so the gradient of the batch sum gives
         # every sample's gradient at once.
-        score = torch.stack([s.reshape(s.shape[0], -1).mean(dim=1) for s in scales]).mean(dim=0)
+        per_sample = [s.reshape(-1) if s.numel() == s.shape[0] else s.reshape(s.shape[0], -1).mean(dim=1) for s in scales]
+        score = per_sample[0] if len(per_sample) == 1 else torch.stack(per_sample).mean(dim=0)
         (gradients,) = torch.autograd.grad(score.sum(), images, create_graph=True)
         return gradients.flatten(1)
 
@@ -488,7 +499,7 @@ class ReconstructionLoss(ABC):
         if output.shape != target.shape:
             # Broadcasting a (N, C) output against (N, 1) targets would silently give a wrong loss.
             raise ValueError(f"output {tuple(output.shape)} and target {tuple(target.shape)} differ in shape")
-        return self.weight * self.distance(output, target, mask)
+        return _scaled(self.weight, self.distance(output, target, mask))
 
     @abstractmethod
     def distance(

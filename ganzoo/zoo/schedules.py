@@ -245,9 +245,13 @@ class EMASchedule(Schedule):
     The schedule keeps a frozen deep copy of each generator. After generator update number ``k``
     (counted from 0) the copy's floating-point parameters become
     ``decay * average + (1 - decay) * weights``; for ``k <= start_step`` the copy is set to the
-    weights instead, so averaging starts from the weights after update ``start_step``. Buffers (batch
-    norm statistics) are copied, not averaged. The copies are never optimised; sample from
-    :meth:`averaged`.
+    weights instead, so averaging starts from the weights after update ``start_step``. Other buffers
+    are copied. The copies are never optimised; sample from :meth:`averaged`.
+
+    Batch normalisation in a copy always normalises with the statistics of the batch it is given,
+    in evaluation mode too (as the DCGAN reference samples): running statistics gathered by the live
+    weights do not fit the averaged ones, and using them measured far worse samples than no
+    averaging at all.
 
     Args:
         decay: Weight of the running average at each update, in ``[0, 1]``.
@@ -274,7 +278,7 @@ class EMASchedule(Schedule):
         for name, generator in generators.items():
             if name in self._averages:
                 continue
-            average = copy.deepcopy(generator).requires_grad_(False)
+            average = _with_batch_statistics(copy.deepcopy(generator).requires_grad_(False))
             if name in self._pending:
                 average.load_state_dict(self._pending.pop(name))
             self._averages[name] = average
@@ -292,7 +296,7 @@ class EMASchedule(Schedule):
                 else:
                     parameter.lerp_(current[key], 1.0 - self.decay)
             current = dict(generator.named_buffers())
-            for key, buffer in average.named_buffers():
+            for key, buffer in average.named_buffers():  # batch norm's running statistics are gone
                 buffer.copy_(current[key])
         self.step += 1
 
@@ -311,6 +315,15 @@ class EMASchedule(Schedule):
                 self._averages[name].load_state_dict(weights)
             else:
                 self._pending[name] = weights
+
+
+def _with_batch_statistics(module: nn.Module) -> nn.Module:
+    """Make every batch-norm layer of ``module`` normalise with batch statistics, and keep none."""
+    for layer in module.modules():
+        if isinstance(layer, nn.modules.batchnorm._BatchNorm):
+            layer.track_running_stats = False
+            layer.running_mean = layer.running_var = layer.num_batches_tracked = None
+    return module
 
 
 class CombinedSchedule(Schedule):

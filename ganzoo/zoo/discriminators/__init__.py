@@ -32,8 +32,8 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "DCGANDiscriminator",
     "DISCRIMINATORS",
+    "DCGANDiscriminator",
     "MLPDiscriminator",
     "MultiScalePatchGANDiscriminator",
     "PatchGANDiscriminator",

@@ -22,7 +22,6 @@ from ..layers import (
     maybe_spectral_norm,
 )
 
-
 __all__ = ["TimmDiscriminator"]
 
 

@@ -1,5 +1,7 @@
 """Strided-convolution discriminator of DCGAN, for power-of-two sizes and for 28×28."""
 
+from itertools import pairwise
+
 import torch
 from torch import nn
 
@@ -20,7 +22,6 @@ from ..layers import (
     norm_layer,
     powers_of_two,
 )
-
 
 __all__ = ["DCGANDiscriminator"]
 
@@ -98,7 +99,7 @@ class DCGANDiscriminator(GanNetwork):
             mults = [min(2**k, _MAX_MULT) for k in range(num_downs)]
             # Bias-free first and last layers, as in the reference network.
             layers = [sn(nn.Conv2d(channels, ndf, 4, 2, 1, bias=False)), *act()]
-            for mult_in, mult_out in zip(mults, mults[1:]):
+            for mult_in, mult_out in pairwise(mults):
                 layers += [
                     sn(nn.Conv2d(ndf * mult_in, ndf * mult_out, 4, 2, 1, bias=use_bias)),
                     norm_layer(norm, ndf * mult_out),

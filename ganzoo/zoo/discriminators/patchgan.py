@@ -18,8 +18,7 @@ from ..layers import (
     norm_layer,
 )
 
-
-__all__ = ["PatchGANDiscriminator", "MultiScalePatchGANDiscriminator", "patch_output_size"]
+__all__ = ["MultiScalePatchGANDiscriminator", "PatchGANDiscriminator", "patch_output_size"]
 
 
 def patch_output_size(size: int, n_layers: int) -> int:

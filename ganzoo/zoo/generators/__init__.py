@@ -30,10 +30,10 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "GENERATORS",
     "ConditionalDCGANGenerator",
     "DCGANGenerator",
     "ExemplarInpaintingGenerator",
-    "GENERATORS",
     "MLPGenerator",
     "ResnetGenerator",
     "UNetGenerator",

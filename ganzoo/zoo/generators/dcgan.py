@@ -1,5 +1,6 @@
 """Transposed-convolution generator of DCGAN, for power-of-two sizes and for 28×28."""
 
+from itertools import pairwise
 from typing import Literal
 
 import torch
@@ -8,7 +9,7 @@ from torch import nn
 from ...network import GanNetwork
 from ..layers import check_choice, check_positive, init_weights, is_power_of_two, powers_of_two
 
-__all__ = ["DCGANGenerator", "dcgan_trunk", "check_dcgan_size"]
+__all__ = ["DCGANGenerator", "check_dcgan_size", "dcgan_trunk"]
 
 _MAX_MULT = 8  # channel multiplier cap, so sizes above 64 do not grow past ngf * 8 channels
 
@@ -73,7 +74,7 @@ def dcgan_trunk(
         num_ups = image_size.bit_length() - 3  # stride-2 layers after the 4×4 start
         mults = [min(2 ** (num_ups - 1 - i), _MAX_MULT) for i in range(num_ups)]
         layers += block(in_features, ngf * mults[0], 4, 1, 0)  # 1 -> 4
-        for mult_in, mult_out in zip(mults, mults[1:]):
+        for mult_in, mult_out in pairwise(mults):
             layers += block(ngf * mult_in, ngf * mult_out, 4, 2, 1)
         layers += [nn.ConvTranspose2d(ngf * mults[-1], out_channels, 4, 2, 1, bias=False)]
     layers.append(nn.Tanh())

@@ -19,7 +19,6 @@ from ..layers import (
     powers_of_two,
 )
 
-
 __all__ = ["ExemplarInpaintingGenerator"]
 
 _MAX_MULT = 8

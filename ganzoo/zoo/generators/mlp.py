@@ -1,5 +1,6 @@
 """Fully connected generator of the classic MNIST GAN tutorials."""
 
+from itertools import pairwise
 from typing import Literal
 
 import torch
@@ -50,7 +51,7 @@ class MLPGenerator(GanNetwork):
 
         widths = (latent_dim, 256, 512, 1024)
         layers: list[nn.Module] = []
-        for width_in, width_out in zip(widths, widths[1:]):
+        for width_in, width_out in pairwise(widths):
             layers += [nn.Linear(width_in, width_out), act()]
         layers += [nn.Linear(widths[-1], out_channels * image_size * image_size), nn.Tanh()]
         self.net = nn.Sequential(*layers)

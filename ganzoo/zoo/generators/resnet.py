@@ -8,7 +8,7 @@ from torch import nn
 from ...network import GanNetwork
 from ..layers import NormKind, check_choice, check_positive, conv_bias, example_images, init_weights, norm_layer
 
-__all__ = ["ResnetGenerator", "ResnetBlock"]
+__all__ = ["ResnetBlock", "ResnetGenerator"]
 
 PaddingKind = Literal["reflect", "replicate", "zero"]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import torch
+from ganzoo_example import plugin
 
 from ganzoo.plugins import PluginHost
-from ganzoo_example import plugin
 
 
 def host() -> PluginHost:
