@@ -8,6 +8,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,12 +34,41 @@ def machine() -> str:
 
 def run_child(script: str, *args: str, timeout: float = 1800) -> dict[str, Any]:
     """Run ``script --child ARGS`` in a fresh process and return the JSON it prints last."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510  (the return code is checked below)
         [sys.executable, str(HERE / script), "--child", *args], capture_output=True, text=True, timeout=timeout
     )
     if result.returncode != 0:
         raise RuntimeError(f"{script} {' '.join(args)} failed:\n{result.stderr[-4000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+class StepClock:
+    """A ganzoo plugin noting the time at each logged step (``train.log_every``), for rates.
+
+    Attributes:
+        stamps: ``perf_counter()`` by step number.
+    """
+
+    def __init__(self) -> None:
+        self.stamps: dict[int, float] = {}
+
+    def rate(self, warmup: int, per_step: float = 1.0) -> float:
+        """Steps (times ``per_step``) per second from the first logged step at or after ``warmup`` to the last."""
+        first, last = min(s for s in self.stamps if s >= warmup), max(self.stamps)
+        return (last - first) * per_step / (self.stamps[last] - self.stamps[first])
+
+    def plugin(self) -> Any:
+        """The object to register with :meth:`ganzoo.plugins.PluginHost.add_plugin`."""
+        from ganzoo import hookimpl
+
+        stamps = self.stamps
+
+        class _Hooks:
+            @hookimpl
+            def ganzoo_step_end(self, run: Any, step: int, losses: dict[str, float]) -> None:
+                stamps[step] = time.perf_counter()
+
+        return _Hooks()
 
 
 def peak_rss_mb() -> float:

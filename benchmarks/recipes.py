@@ -10,30 +10,21 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
-from _common import machine, run_child, table
+from _common import StepClock, machine, run_child, table
 
 WARMUP = 3
 
 
 def child(recipe: str, steps: int) -> None:
-    from ganzoo import hookimpl
     from ganzoo.plugins import PluginHost
     from ganzoo.training import Trainer, resolve_run_config
 
-    stamps: dict[int, float] = {}
-
-    class Clock:
-        @hookimpl
-        def ganzoo_step_end(self, run: Any, step: int, losses: dict[str, float]) -> None:
-            stamps[step] = time.perf_counter()
-
+    clock = StepClock()
     with tempfile.TemporaryDirectory() as folder:
         host = PluginHost(third_party=False)
-        host.add_plugin(Clock(), "clock")
+        host.add_plugin(clock.plugin(), "clock")
         config = resolve_run_config([
             f"recipe={recipe}", f"train.steps={steps}", "train.epochs=0", "train.log_every=1", "train.sample_every=0",
             "train.checkpoint_every=0", "train.progress=false", "eval.every=0", f"out={Path(folder) / 'run'}",
@@ -41,8 +32,8 @@ def child(recipe: str, steps: int) -> None:
         trainer = Trainer.create(config, host=host)
         batch = int(trainer.config["train"]["batch_size"])
         trainer.fit()
-    seconds = stamps[steps] - stamps[WARMUP]
-    print(json.dumps({"steps_per_s": (steps - WARMUP) / seconds, "images_per_s": (steps - WARMUP) * batch / seconds, "batch": batch}))
+    rate = clock.rate(WARMUP)
+    print(json.dumps({"steps_per_s": rate, "images_per_s": rate * batch, "batch": batch}))
 
 
 def main() -> None:
