@@ -166,7 +166,7 @@ def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
         for net in [*trainer.networks.values(), *twins.values()]:
             net.train()
         log_every = int(config["train"]["log_every"])
-        block = max(1, int(spec["steps"]) // pairs)
+        block = max(1, int(spec["steps"]) // 10)  # about one second of training
         feeds = {"ganzoo": iter(()), "hand-written": iter(())}
         done = {"ganzoo": 0, "hand-written": 0}
 
@@ -198,15 +198,15 @@ def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
 
         ganzoo_block(), plain_block()  # warm-up
         ratios = []
-        for _ in range(spec.get("pairs", pairs)):
+        for _ in range(min(pairs, spec.get("pairs", pairs))):
             ours, theirs = ganzoo_block(), plain_block()
             ratios.append(theirs / ours)  # > 1: the trainer's steps are faster
     return {"step_ratios": ratios}
 
 
-def child(case: str, variant: str) -> None:
+def child(case: str, variant: str, *extra: str) -> None:
     if variant == "interleaved":
-        print(json.dumps(_interleaved(case)))
+        print(json.dumps(_interleaved(case, int(extra[0]) if extra else 10)))
         return
     if variant == "hand-written":
         result = _hand_written(case)
@@ -221,7 +221,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--fast-paths", action="store_true", help="also measure each opt-in fast path on DCGAN")
     parser.add_argument("--steps-only", action="store_true", help="only the interleaved step ratios (no whole runs, no memory)")
-    parser.add_argument("--child", nargs=2, metavar=("CASE", "VARIANT"), help=argparse.SUPPRESS)
+    parser.add_argument("--pairs", type=int, default=10, help="pairs of interleaved blocks per case (default 10)")
+    parser.add_argument("--child", nargs="+", metavar="ARG", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
@@ -230,7 +231,7 @@ def main() -> None:
     rows = []
     for case in args.cases:
         if args.steps_only:
-            steps = run_child("throughput.py", case, "interleaved")["step_ratios"]
+            steps = run_child("throughput.py", case, "interleaved", str(args.pairs))["step_ratios"]
             rows.append([case, f"{median(steps):.3f}", f"{min(steps):.2f}–{max(steps):.2f}", str(len(steps))])
             continue
         seen: dict[str, list[dict[str, float]]] = {"ganzoo": [], "hand-written": []}
@@ -243,7 +244,7 @@ def main() -> None:
         ratios = [a["images_per_s"] / b["images_per_s"] for a, b in zip(seen["ganzoo"], seen["hand-written"], strict=True)]
         mem_ours = median([r["peak_rss_mb"] for r in seen["ganzoo"]])
         mem_theirs = median([r["peak_rss_mb"] for r in seen["hand-written"]])
-        steps = run_child("throughput.py", case, "interleaved")["step_ratios"]
+        steps = run_child("throughput.py", case, "interleaved", str(args.pairs))["step_ratios"]
         rows.append([
             case, f"{ours:.3g}", f"{theirs:.3g}", f"{median(ratios):.3f} ({min(ratios):.2f}–{max(ratios):.2f})",
             f"{median(steps):.3f} ({min(steps):.2f}–{max(steps):.2f}, {len(steps)} pairs)",

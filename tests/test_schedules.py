@@ -195,6 +195,17 @@ def test_ema_converges_to_fixed_weights_and_normalises_with_batch_statistics() -
         assert not torch.allclose(average(inputs), generator.eval()(inputs))
 
 
+def test_an_average_saved_with_running_statistics_still_loads() -> None:
+    generator = small_generator(0)
+    saved = {"step": 3, "averages": {"g": generator.state_dict()}}  # running_mean, running_var, …
+    ema = EMASchedule(decay=0.9)
+    ema.load_state_dict(saved)
+    ema.attach({"g": generator})
+    torch.testing.assert_close(ema.averaged("g")[0].weight, generator[0].weight)
+    ema.load_state_dict(saved)  # and into an attached average
+    assert ema.step == 3
+
+
 def test_ema_does_not_touch_the_generator_or_its_graph() -> None:
     generator = small_generator(0)
     before = [p.detach().clone() for p in generator.parameters()]

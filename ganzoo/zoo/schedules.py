@@ -250,8 +250,8 @@ class EMASchedule(Schedule):
 
     Batch normalisation in a copy always normalises with the statistics of the batch it is given,
     in evaluation mode too (as the DCGAN reference samples): running statistics gathered by the live
-    weights do not fit the averaged ones, and using them measured far worse samples than no
-    averaging at all.
+    weights do not fit the averaged ones. Averages saved with running statistics still load; those
+    statistics are dropped.
 
     Args:
         decay: Weight of the running average at each update, in ``[0, 1]``.
@@ -280,7 +280,7 @@ class EMASchedule(Schedule):
                 continue
             average = _with_batch_statistics(copy.deepcopy(generator).requires_grad_(False))
             if name in self._pending:
-                average.load_state_dict(self._pending.pop(name))
+                _load_average(average, self._pending.pop(name))
             self._averages[name] = average
 
     @torch.no_grad()
@@ -312,7 +312,7 @@ class EMASchedule(Schedule):
         self.step = int(state["step"])
         for name, weights in state["averages"].items():
             if name in self._averages:
-                self._averages[name].load_state_dict(weights)
+                _load_average(self._averages[name], weights)
             else:
                 self._pending[name] = weights
 
@@ -324,6 +324,13 @@ def _with_batch_statistics(module: nn.Module) -> nn.Module:
             layer.track_running_stats = False
             layer.running_mean = layer.running_var = layer.num_batches_tracked = None
     return module
+
+
+def _load_average(average: nn.Module, weights: dict[str, torch.Tensor]) -> None:
+    """Load an average's weights, dropping batch-norm running statistics it no longer keeps."""
+    kept = average.state_dict()
+    statistics = ("running_mean", "running_var", "num_batches_tracked")
+    average.load_state_dict({k: v for k, v in weights.items() if k in kept or not k.endswith(statistics)})
 
 
 class CombinedSchedule(Schedule):
