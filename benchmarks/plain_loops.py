@@ -103,26 +103,20 @@ class PlainLoop:
 
     def _vanilla(self, batch: dict[str, torch.Tensor], index: int) -> list[torch.Tensor]:
         """Goodfellow et al. 2014 as written: G minimises log(1 - D(G(z)))."""
-        G, D = self.nets["G"], self.nets["D"]
-        real = batch["image"]
-        fake = G(self._z(real.shape[0]))
-        loss_d = _bce(D(real), 1.0) + _bce(D(fake.detach()), 0.0)
-        self._update(loss_d, "D")
-        _frozen([D], True)
-        loss_g = -_bce(D(fake), 0.0)
-        self._update(loss_g, "G")
-        _frozen([D], False)
-        return [loss_d.detach(), loss_g.detach()]
+        return self._bce_gan(batch["image"], lambda logits: -_bce(logits, 0.0))
 
     def _dcgan(self, batch: dict[str, torch.Tensor], index: int) -> list[torch.Tensor]:
         """The PyTorch DCGAN tutorial's loop: BCE for D, the non-saturating loss for G."""
+        return self._bce_gan(batch["image"], lambda logits: _bce(logits, 1.0))
+
+    def _bce_gan(self, real: torch.Tensor, generator_loss: Callable[[torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
+        """One step of an unconditional GAN: D by binary cross-entropy, then G by ``generator_loss``."""
         G, D = self.nets["G"], self.nets["D"]
-        real = batch["image"]
         fake = G(self._z(real.shape[0]))
         loss_d = _bce(D(real), 1.0) + _bce(D(fake.detach()), 0.0)
         self._update(loss_d, "D")
         _frozen([D], True)
-        loss_g = _bce(D(fake), 1.0)
+        loss_g = generator_loss(D(fake))
         self._update(loss_g, "G")
         _frozen([D], False)
         return [loss_d.detach(), loss_g.detach()]
