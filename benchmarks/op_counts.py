@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import copy
 import tempfile
 from itertools import islice
 from typing import Any
@@ -46,10 +45,7 @@ def count(recipe: str) -> tuple[int, int, dict[str, tuple[int, int]]]:
     """Operators of :data:`COUNTED` steps of ``recipe``: the trainer's, the loop's, and the differences."""
     with tempfile.TemporaryDirectory() as folder:
         trainer = Trainer.create(resolve_run_config([f"recipe={recipe}", f"out={folder}/run", "train.batch_size=4", "train.epochs=0", "train.steps=20"]))
-        twins = {name: copy.deepcopy(net) for name, net in trainer.networks.items()}
-        loop = PlainLoop(recipe, twins, trainer.config)
-        for net in [*trainer.networks.values(), *twins.values()]:
-            net.train()
+        loop = PlainLoop.beside(recipe, trainer)
         batches = list(islice(iter(trainer.loader), SETTLE + COUNTED))
         ours, theirs = OperatorCounter(), OperatorCounter()
         for index, batch in enumerate(batches):

@@ -17,6 +17,7 @@ Usage::
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -79,6 +80,14 @@ class PlainLoop:
         else:
             self.decays = []
         self._step: Callable[[dict[str, torch.Tensor], int], list[torch.Tensor]] = getattr(self, "_" + recipe.replace("-", "_"))
+
+    @classmethod
+    def beside(cls, recipe: str, trainer: Any) -> PlainLoop:
+        """A loop over copies of a ganzoo run's networks, both sets in training mode, to run beside it."""
+        twins = {name: copy.deepcopy(net) for name, net in trainer.networks.items()}
+        for net in [*trainer.networks.values(), *twins.values()]:
+            net.train()
+        return cls(recipe, twins, trainer.config, trainer.device)
 
     def step(self, batch: Mapping[str, torch.Tensor], index: int) -> list[torch.Tensor]:
         """Train on one batch (``index`` counts steps from 0); returns the detached losses."""

@@ -150,8 +150,6 @@ def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
     step is timed here (the run around it, data loading included, is the same code on both sides;
     the whole-run figures come from the separate processes).
     """
-    import copy
-
     import torch
     from plain_loops import PlainLoop
 
@@ -161,10 +159,7 @@ def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         trainer = Trainer.create(_config(case, [], Path(folder)))
         config = trainer.config
-        twins = {name: copy.deepcopy(net) for name, net in trainer.networks.items()}
-        loop = PlainLoop(spec.get("recipe", case), twins, config)
-        for net in [*trainer.networks.values(), *twins.values()]:
-            net.train()
+        loop = PlainLoop.beside(spec.get("recipe", case), trainer)
         log_every = int(config["train"]["log_every"])
         block = max(1, int(spec["steps"]) // 10)  # about one second of training
         feeds = {"ganzoo": iter(()), "hand-written": iter(())}

@@ -8,7 +8,6 @@ and every weight afterwards.
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import sys
 from itertools import islice
@@ -48,11 +47,9 @@ def test_hand_written_loop_matches_the_trainer(recipe: str, tmp_path: Path) -> N
     plain_loops = _plain_loops()
     words = [f"recipe={recipe}", f"out={tmp_path / 'run'}", "train.batch_size=4", "train.epochs=0", f"train.steps={STEPS}", *SMALL[recipe]]
     trainer = Trainer.create(resolve_run_config(words))
-    twins = {name: copy.deepcopy(net) for name, net in trainer.networks.items()}
-    loop = plain_loops.PlainLoop(recipe, twins, trainer.config)
+    loop = plain_loops.PlainLoop.beside(recipe, trainer)
+    twins = loop.nets
     loop.noise.set_state(trainer.noise_generator.get_state())
-    for net in [*trainer.networks.values(), *twins.values()]:
-        net.train()
     for index, batch in enumerate(islice(iter(trainer.loader), STEPS)):
         torch.manual_seed(100 + index)  # dropout, the penalty's interpolation: the same draws on both sides
         trainer.step = index
