@@ -312,6 +312,18 @@ def test_r1_of_quadratic_critic() -> None:
     close(penalty, (4.0 * real.pow(2).flatten(1).sum(1)).mean().item())
 
 
+def test_a_lazy_penalty_is_due_every_few_steps_and_that_much_stronger() -> None:
+    real = images(1)
+    lazy = R1Penalty(weight=2.0, every=4)
+    assert [step for step in range(9) if lazy.due(step)] == [0, 4, 8]
+    close(lazy(LinearCritic(W), real, real), 4 * R1Penalty(weight=2.0)(LinearCritic(W), real, real).item())
+    assert all(GradientPenalty().due(step) for step in range(3))
+    assert not any(R1Penalty(weight=0.0).due(step) for step in range(3))  # switched off
+    for every in (0, -1, 1.5, True):
+        with pytest.raises(ValueError, match="every must be an integer >= 1"):
+            R1Penalty(every=every)
+
+
 def test_penalties_leave_inputs_untouched() -> None:
     real, fake = images(1).requires_grad_(True), images(2).requires_grad_(True)
     for part in (GradientPenalty, R1Penalty):

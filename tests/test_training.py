@@ -87,6 +87,25 @@ def test_parts_can_be_swapped_by_name(tmp_path: Path) -> None:
     assert trainer.fit() == "completed"
 
 
+def test_a_lazy_penalty_runs_only_on_its_steps(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganzoo.zoo.losses import R1Penalty
+
+    steps: list[int] = []
+    penalty = R1Penalty.penalty
+
+    def counted(self: R1Penalty, *args: object, **kwargs: object) -> torch.Tensor:
+        steps.append(trainer.step)
+        return penalty(self, *args, **kwargs)
+
+    monkeypatch.setattr(R1Penalty, "penalty", counted)
+    trainer = Trainer.create(resolve_run_config(tiny("dcgan", tmp_path / "run", steps=7, extra=["loss.r1=r1", "loss.r1.every=3"])))
+    assert trainer.fit() == "completed"
+    assert steps == [0, 3, 6]
+    # The latest value stays in the log between the steps that compute it.
+    logged = [row["D/D/r1"] for row in read_metrics(tmp_path / "run" / "metrics.jsonl") if "D/D/r1" in row]
+    assert len(logged) == 7 and logged[1] == logged[2] == logged[0] and logged[3] != logged[0]
+
+
 def test_sampling_from_checkpoints(tmp_path: Path) -> None:
     dcgan, pix2pix = tmp_path / "dcgan", tmp_path / "pix2pix"
     assert main(["-q", "train", *tiny("dcgan", dcgan, steps=2)]) == 0
@@ -118,6 +137,7 @@ def test_sampling_from_checkpoints(tmp_path: Path) -> None:
         (["recipe=dcgan", "data=digits_unpaired"], ConfigError, "reads 'image'"),
         (["recipe=cyclegan", "data=digits"], ConfigError, "reads 'A'"),
         (["recipe=dcgan", "train.batch_size=0"], ConfigError, "batch_size=0"),
+        (["recipe=dcgan", "loss.r1=r1", "loss.r1.every=0"], GanzooError, "every must be an integer >= 1"),
         (["recipe=pix2pix", "objective.l1.output=fakee"], ConfigError, "did you mean 'fake'"),
     ],
 )

@@ -562,7 +562,7 @@ class Trainer:
                 if pair.weight != 1.0:
                     loss = pair.weight * loss
                 losses[f"D/{pair.discriminator}"] = loss.detach()
-                for key, penalty in ((k, v) for k, v in self.losses.items() if isinstance(v, Penalty)):
+                for key, penalty in ((k, v) for k, v in self.losses.items() if isinstance(v, Penalty) and v.due(self.step)):
                     extra = self._discriminator_inputs(pair, tensors, real)[1:]
                     # Penalties differentiate twice: through the plain module, never a compiled one.
                     value = penalty(self.discriminators[pair.discriminator], real, fake, condition=extra or None)

@@ -307,10 +307,18 @@ class Penalty(ABC):
     patches, for a PatchGAN), averaged over scales for a multi-scale discriminator, as the adversarial
     losses average them.
 
+    With ``every`` > 1 the penalty is lazy (Karras et al., "Analyzing and Improving the Image Quality
+    of StyleGAN", CVPR 2020, arXiv:1912.04958): the trainer applies it only on every ``every``-th
+    training step, and :meth:`__call__` multiplies it by ``every`` so that its average strength stays
+    the same while most of its cost (a second backward pass) is saved.
+
+    A weight of 0 switches the penalty off: the trainer does not compute it.
+
     Subclasses implement :meth:`penalty`.
 
     Args:
         weight: Factor on the penalty.
+        every: Apply the penalty on every ``every``-th training step only (1: every step).
 
     Attributes:
         name: The name users select the penalty by.
@@ -320,9 +328,16 @@ class Penalty(ABC):
     name: ClassVar[str]
     role: ClassVar[str] = "penalty"
 
-    def __init__(self, *, weight: float = 10.0) -> None:
+    def __init__(self, *, weight: float = 10.0, every: int = 1) -> None:
         _check_non_negative(weight=weight)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be an integer >= 1 (1 applies the penalty at every step), got {every!r}")
         self.weight = weight
+        self.every = every
+
+    def due(self, step: int) -> bool:
+        """Whether the penalty applies at a training step (counted from 0); never with a weight of 0."""
+        return self.weight > 0 and step % self.every == 0
 
     def __call__(
         self,
@@ -340,9 +355,9 @@ class Penalty(ABC):
             condition: What a conditional discriminator sees beside the image, or ``None``.
 
         Returns:
-            A scalar tensor: :attr:`weight` times :meth:`penalty`.
+            A scalar tensor: :attr:`weight` times :attr:`every` times :meth:`penalty`.
         """
-        return _scaled(self.weight, self.penalty(discriminator, real, fake, condition))
+        return _scaled(self.weight * self.every, self.penalty(discriminator, real, fake, condition))
 
     @abstractmethod
     def penalty(
@@ -399,12 +414,14 @@ class GradientPenalty(Penalty):
 
     Args:
         weight: :math:`\lambda`, the factor on the penalty (10 in the paper).
+        every: Apply the penalty on every ``every``-th training step only, ``every`` times as
+            strong (lazy regularisation; 1: every step).
     """
 
     name = "gradient_penalty"
 
-    def __init__(self, *, weight: float = 10.0) -> None:
-        super().__init__(weight=weight)
+    def __init__(self, *, weight: float = 10.0, every: int = 1) -> None:
+        super().__init__(weight=weight, every=every)
 
     def penalty(
         self,
@@ -433,12 +450,14 @@ class R1Penalty(Penalty):
     Args:
         weight: :math:`\gamma`; the penalty is :math:`\gamma / 2` times the mean squared gradient
             norm.
+        every: Apply the penalty on every ``every``-th training step only, ``every`` times as
+            strong (lazy regularisation; 1: every step).
     """
 
     name = "r1"
 
-    def __init__(self, *, weight: float = 10.0) -> None:
-        super().__init__(weight=weight)
+    def __init__(self, *, weight: float = 10.0, every: int = 1) -> None:
+        super().__init__(weight=weight, every=every)
 
     def penalty(
         self,
