@@ -254,7 +254,7 @@ def _eval(args: argparse.Namespace) -> int:
         features = {"name": features or "digits", **params}
     values, plan, run = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
     data = run.config["data"]["name"]
-    keys = [key for name in plan.metrics for key in (name, f"{name}_std") if key in values]
+    keys = [key for name in plan.metrics for key in values if key == name or key.startswith(f"{name}_")]  # kid_std …
     if any(f"baseline/{key}" in values for key in keys):
         rows = [[key, f"{values[key]:.4g}", f"{values[f'baseline/{key}']:.4g}" if f"baseline/{key}" in values else ""] for key in keys]
         print(_table(rows, ["METRIC", "VALUE", "HELD-OUT BASELINE"]))

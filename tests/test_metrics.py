@@ -67,6 +67,23 @@ def test_fid_is_small_for_held_out_digits_and_large_for_noise_and_kid_agrees(dig
     assert not get_part("metric", "fid").factory.higher_is_better and get_part("metric", "ssim").factory.higher_is_better
 
 
+def test_class_coverage_counts_the_digits_the_classifier_sees(digits: DigitsFeatures) -> None:
+    test, labels = _split("test")
+    measure = build_part("metric", "classes")
+    assert measure.family == "samples" and get_part("metric", "classes").factory.higher_is_better
+
+    def coverage(images: torch.Tensor) -> dict[str, float]:
+        metric = measure.make(digits)
+        for start in range(0, len(images), 128):  # several updates add up
+            metric.update(images[start : start + 128])
+        return measure.values(metric)
+
+    every_class = coverage(test)  # 50 of each digit, 98 % classified right
+    assert every_class["classes"] == 10 and 0.8 < every_class["classes_balance"] <= 1.0
+    ones_and_sevens = coverage(test[(labels == 1) | (labels == 7)])  # a generator stuck on two modes
+    assert ones_and_sevens["classes"] < 10 and ones_and_sevens["classes_balance"] == 0.0  # a few misread digits
+
+
 def test_inception_weights_are_never_downloaded_unasked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     attempts: list[str] = []
@@ -158,6 +175,9 @@ def test_eval_command_on_a_tiny_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     fid = printed.splitlines()[1].split()
     assert fid[0] == "fid" and float(fid[1]) > 10 * float(fid[2])
     assert "100 generated 'fake' images" in printed and "500 real test images" in printed
+    assert main(["eval", f"checkpoint={out}", "metric=classes", "n=50"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[1:3]]
+    assert [row[0] for row in rows] == ["classes", "classes_balance"] and 1 <= float(rows[0][1]) <= 10
     assert main(["eval", f"checkpoint={out}", "metric=ssim"]) == 2
     assert "compares each output with its own target" in capsys.readouterr().err
     assert main(["eval", f"checkpoint={out}", "features=inception"]) == 2

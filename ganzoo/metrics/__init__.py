@@ -6,7 +6,7 @@ Two registry kinds, filled by the built-in zoo like any other part:
   ``digits``, a small network trained on the built-in digits and shipped with ganzoo, and
   ``inception``, the standard InceptionV3 features, whose weights are downloaded only on request;
 - ``metric``: the measures (:mod:`ganzoo.metrics.measures`), all computed by torchmetrics:
-  ``fid``, ``kid``, ``is``, ``l1``, ``psnr`` and ``ssim``.
+  ``fid``, ``kid``, ``is``, ``classes``, ``l1``, ``psnr`` and ``ssim``.
 
 Measure a trained run from Python or from the command line::
 
@@ -33,6 +33,7 @@ _EXPORTS = {
     "inception_cache_path": "ganzoo.metrics.features",
     "FrechetDistance": "ganzoo.metrics.measures",
     "InceptionScore": "ganzoo.metrics.measures",
+    "ClassCoverage": "ganzoo.metrics.measures",
     "KernelDistance": "ganzoo.metrics.measures",
     "L1Distance": "ganzoo.metrics.measures",
     "Measure": "ganzoo.metrics.measures",

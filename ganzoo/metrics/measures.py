@@ -5,14 +5,15 @@ are three families, told apart by :attr:`Measure.family`:
 
 - ``"distribution"`` (``fid``, ``kid``): compare the features of generated images with those of real
   images, through a feature extractor (:mod:`ganzoo.metrics.features`). Lower is better.
-- ``"samples"`` (``is``): the Inception score of generated images alone, from a classifier's logits.
-  Higher is better.
+- ``"samples"`` (``is``, ``classes``): generated images alone, through a classifier's logits: the
+  Inception score, and the classes the images fall in. Higher is better.
 - ``"paired"`` (``l1``, ``psnr``, ``ssim``): compare each output of an image-to-image generator with
   its own target, on images mapped to ``[0, 1]``. Lower is better for ``l1``, higher for the others.
 """
 
 from __future__ import annotations
 
+import functools
 import warnings
 from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ganzoo.metrics.features import FeatureExtractor
 
 __all__ = [
+    "ClassCoverage",
     "FrechetDistance",
     "InceptionScore",
     "KernelDistance",
@@ -189,6 +191,62 @@ class InceptionScore(Measure):
     def values(self, metric: Metric) -> dict[str, float]:
         mean, std = metric.compute()
         return {self.name: float(mean), f"{self.name}_std": float(std)}
+
+
+class ClassCoverage(Measure):
+    """Which classes the generated images fall in, by the feature extractor's classifier.
+
+    Each generated image counts for the class its classifier ranks first. ``classes`` is the number of
+    classes that received at least one image (10 when every digit is present, with
+    ``features=digits``), and ``classes_balance`` the smallest class's count divided by an even share
+    of the images: 1.0 for perfectly even classes, 0 when a class is missing. A generator that has
+    collapsed onto a few modes scores low on both even where its FID looks good. Higher is better.
+    Counted with a torchmetrics ``Metric`` holding the per-class totals.
+    """
+
+    name = "classes"
+    family = "samples"
+    higher_is_better = True
+
+    def make(self, features: FeatureExtractor | None = None) -> Metric:
+        classifier = _needs_features(self, features).classifier
+        if classifier is None:
+            raise GanzooError(f"metric 'classes' needs a classifier, which features '{features.key}' lacks; use features=digits")
+        return _class_counts_metric()(classifier)
+
+    def values(self, metric: Metric) -> dict[str, float]:
+        counts = metric.compute()
+        if counts.numel() == 0 or counts.sum() == 0:
+            return {self.name: 0.0, f"{self.name}_balance": 0.0}
+        even = counts.sum() / counts.numel()
+        return {self.name: float((counts > 0).sum()), f"{self.name}_balance": float(counts.min() / even)}
+
+
+@functools.cache
+def _class_counts_metric() -> type[Metric]:
+    """The torchmetrics metric behind ``classes``, defined on first use (torchmetrics imports slowly)."""
+    from torchmetrics import Metric
+
+    class ClassCounts(Metric):
+        """Images per top-ranked class of a classifier, summed over updates."""
+
+        full_state_update = False
+
+        def __init__(self, classifier: torch.nn.Module) -> None:
+            super().__init__(**LOCAL)
+            self.classifier = classifier
+            self.add_state("counts", default=torch.zeros(0, dtype=torch.long), dist_reduce_fx="sum")
+
+        def update(self, images: torch.Tensor) -> None:
+            with torch.no_grad():
+                logits = self.classifier(images)
+            found = torch.bincount(logits.argmax(dim=1), minlength=logits.shape[1])
+            self.counts = found if self.counts.numel() == 0 else self.counts + found
+
+        def compute(self) -> torch.Tensor:
+            return self.counts
+
+    return ClassCounts
 
 
 class L1Distance(Measure):

@@ -66,6 +66,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("metric", "fid", "ganzoo.metrics.measures:FrechetDistance", tags=["distribution", "lower-is-better"])
     register("metric", "kid", "ganzoo.metrics.measures:KernelDistance", tags=["distribution", "lower-is-better"])
     register("metric", "is", "ganzoo.metrics.measures:InceptionScore", tags=["samples", "higher-is-better"])
+    register("metric", "classes", "ganzoo.metrics.measures:ClassCoverage", tags=["samples", "higher-is-better"])
     register("metric", "l1", "ganzoo.metrics.measures:L1Distance", tags=["paired", "lower-is-better"])
     register("metric", "psnr", "ganzoo.metrics.measures:PeakSignalToNoise", tags=["paired", "higher-is-better"])
     register("metric", "ssim", "ganzoo.metrics.measures:StructuralSimilarity", tags=["paired", "higher-is-better"])
