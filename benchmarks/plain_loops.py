@@ -72,7 +72,7 @@ class PlainLoop:
         self.opts = {name: adam(name) for name in self.nets}
         self.noise = torch.Generator(device=self.device).manual_seed(int(config["train"]["seed"]) + 1)
         self.pools = {"D_A": HistoryPool(50), "D_B": HistoryPool(50)} if recipe == "cyclegan" else {}
-        decay = {"pix2pix": (10, 10), "cyclegan": (2, 2)}.get(recipe)
+        decay = {"dcgan": (36, 28), "pix2pix": (10, 10), "cyclegan": (2, 2)}.get(recipe)
         if decay:  # the reference code's lambda_rule with epoch_count = 1
             constant, decaying = decay
             rule = lambda epoch: max(0.0, 1.0 - max(0, epoch + 1 - constant) / float(decaying + 1))
@@ -115,14 +115,22 @@ class PlainLoop:
         return self._bce_gan(batch["image"], lambda logits: -_bce(logits, 0.0))
 
     def _dcgan(self, batch: dict[str, torch.Tensor], index: int) -> list[torch.Tensor]:
-        """The PyTorch DCGAN tutorial's loop: BCE for D, the non-saturating loss for G."""
-        return self._bce_gan(batch["image"], lambda logits: _bce(logits, 1.0))
+        """The PyTorch DCGAN tutorial's loop (BCE for D, the non-saturating loss for G) with the recipe's
+        lazy R1 penalty (γ = 1, applied every fourth step at four times the strength) and its
+        learning-rate decay (constant for 36 epochs, then linear to 0 over 28)."""
+        r1 = 4 * 1.0 if index % 4 == 0 else 0.0
+        return self._bce_gan(batch["image"], lambda logits: _bce(logits, 1.0), r1)
 
-    def _bce_gan(self, real: torch.Tensor, generator_loss: Callable[[torch.Tensor], torch.Tensor]) -> list[torch.Tensor]:
-        """One step of an unconditional GAN: D by binary cross-entropy, then G by ``generator_loss``."""
+    def _bce_gan(self, real: torch.Tensor, generator_loss: Callable[[torch.Tensor], torch.Tensor], r1: float = 0.0) -> list[torch.Tensor]:
+        """One step of an unconditional GAN: D by binary cross-entropy (plus ``r1`` × the R1 penalty,
+        Mescheder et al. 2018), then G by ``generator_loss``."""
         G, D = self.nets["G"], self.nets["D"]
         fake = G(self._z(real.shape[0]))
         loss_d = _bce(D(real), 1.0) + _bce(D(fake.detach()), 0.0)
+        if r1:
+            judged = real.detach().requires_grad_(True)
+            (gradients,) = torch.autograd.grad(D(judged).sum(), judged, create_graph=True)
+            loss_d = loss_d + r1 * 0.5 * gradients.flatten(1).pow(2).sum(dim=1).mean()
         self._update(loss_d, "D")
         _frozen([D], True)
         loss_g = generator_loss(D(fake))
