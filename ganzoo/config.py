@@ -8,7 +8,8 @@ A configuration is a tree of plain data. Sections whose value is a mapping with 
 * ``generator.ngf=32`` sets one of its parameters (checked later against the part's signature);
 * ``image_size=64`` or ``train.steps=100`` sets any other key, which must already exist;
 * ``schedule.ema=ema`` or ``loss.r1=r1`` adds a part under a new key of ``schedule`` or ``loss``,
-  the two sections that hold any number of parts (:data:`SLOT_TABLES`).
+  the two sections that hold any number of parts (:data:`SLOT_TABLES`), and ``schedule.decay=none``
+  removes one.
 
 Selectors are applied before parameters, whatever their order on the line: handing both to OmegaConf
 as one dot-list would let ``generator=unet`` and ``generator.ngf=32`` overwrite each other.
@@ -33,6 +34,8 @@ from ganzoo.errors import ConfigError, did_you_mean
 NAME_KEY = "name"
 #: Sections holding any number of slots by key, to which a ``section.key=name`` word adds one.
 SLOT_TABLES = ("loss", "schedule")
+#: The value of a ``section.key=none`` word, which removes a part from a :data:`SLOT_TABLES` section.
+REMOVE = "none"
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
@@ -99,8 +102,9 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
     """Apply command-line words to a base configuration.
 
     A word whose key names a slot (``generator=unet``, ``loss.adversarial=hinge``) selects a part,
-    and a word naming a new key of a :data:`SLOT_TABLES` section (``schedule.ema=ema``) adds one;
-    every other word sets a value. Selections are applied first.
+    a word naming a new key of a :data:`SLOT_TABLES` section (``schedule.ema=ema``) adds one, and
+    ``none`` for a key of such a section (``schedule.decay=none``) removes it; every other word sets a
+    value. Additions and removals are applied first, then selections and values.
 
     Args:
         base: The configuration the words modify (a recipe, a build spec, defaults).
@@ -116,13 +120,23 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
     assert isinstance(config, dict)
     plain, dotted = split_words(words)
     pairs = [*plain.items(), *(word.split("=", 1) for word in dotted)]
-    for key, raw in pairs:  # new slots first, so that their parameters can be set in any order
+    removed: set[str] = set()
+    for key, raw in pairs:  # new and removed slots first, so that parameters can come in any order
         path = key.split(".")
         table = config.get(path[0]) if len(path) == 2 and path[0] in SLOT_TABLES else None
-        if isinstance(table, dict) and path[1] not in table:
+        if not isinstance(table, dict):
+            continue
+        if raw.strip() == REMOVE:
+            if path[1] not in table:
+                raise ConfigError(f"{key}={REMOVE}: {path[0]} has no part '{path[1]}' to remove (it has {', '.join(table) or 'none'}){did_you_mean(path[1], table)}")
+            del table[path[1]]
+            removed.add(key)
+        elif path[1] not in table:
             table[path[1]] = {NAME_KEY: raw.strip()}
     settings: list[str] = []
     for key, raw in pairs:
+        if key in removed:
+            continue
         path = key.split(".")
         node = _check_path(config, path)
         if is_slot(node):

@@ -93,6 +93,17 @@ def test_a_new_key_of_loss_or_schedule_adds_a_part(words: list[str]) -> None:
         apply_words({"train": {"steps": 1}}, ["train.ema=ema"])
 
 
+def test_none_removes_a_part_from_loss_or_schedule() -> None:
+    base = {"schedule": {"order": {"name": "alternating"}, "decay": {"name": "linear_decay", "n_epochs": 3}}, "loss": {"r1": {"name": "r1"}}}
+    config = apply_words(base, ["schedule.decay=none", "loss.r1=none"])
+    assert config["schedule"] == {"order": {"name": "alternating"}} and config["loss"] == {}
+    assert base["schedule"]["decay"] == {"name": "linear_decay", "n_epochs": 3}  # the base is left alone
+    with pytest.raises(ConfigError, match=r"schedule.decy=none: schedule has no part 'decy' to remove \(it has order, decay\); did you mean 'decay'"):
+        apply_words(base, ["schedule.decy=none"])
+    with pytest.raises(ConfigError, match="'decay' is not a key of schedule"):  # its parameters go with it
+        apply_words(base, ["schedule.decay=none", "schedule.decay.n_epochs=5"])
+
+
 def test_interpolations_are_kept_as_text_not_resolved() -> None:
     config = apply_words({"train": {"note": "x"}}, ["train.note=${oc.env:HOME}"])
     assert config["train"]["note"] == "${oc.env:HOME}"
