@@ -72,7 +72,7 @@ class PlainLoop:
         self.opts = {name: adam(name) for name in self.nets}
         self.noise = torch.Generator(device=self.device).manual_seed(int(config["train"]["seed"]) + 1)
         self.pools = {"D_A": HistoryPool(50), "D_B": HistoryPool(50)} if recipe == "cyclegan" else {}
-        decay = {"dcgan": (36, 28), "pix2pix": (10, 10), "cyclegan": (2, 2)}.get(recipe)
+        decay = {"dcgan": (32, 28), "pix2pix": (10, 10), "cyclegan": (2, 2)}.get(recipe)
         if decay:  # the reference code's lambda_rule with epoch_count = 1
             constant, decaying = decay
             rule = lambda epoch: max(0.0, 1.0 - max(0, epoch + 1 - constant) / float(decaying + 1))
@@ -117,7 +117,7 @@ class PlainLoop:
     def _dcgan(self, batch: dict[str, torch.Tensor], index: int) -> list[torch.Tensor]:
         """The PyTorch DCGAN tutorial's loop (BCE for D, the non-saturating loss for G) with the recipe's
         lazy R1 penalty (γ = 1, applied every fourth step at four times the strength) and its
-        learning-rate decay (constant for 36 epochs, then linear to 0 over 28)."""
+        learning-rate decay (constant for 32 epochs, then linear to 0 over 28)."""
         r1 = 4 * 1.0 if index % 4 == 0 else 0.0
         return self._bce_gan(batch["image"], lambda logits: _bce(logits, 1.0), r1)
 
