@@ -2,7 +2,7 @@
 
 A checkpoint is one ``torch.save`` file holding plain data and tensors only: the resolved
 configuration, the step and epoch, every network, optimiser, learning-rate scheduler and schedule
-(EMA weights included), the history pools and every random state. It is loaded with
+(EMA weights included), the history pools, every random state and the latest losses. It is loaded with
 ``weights_only=True``, so a file carrying pickled code is refused instead of run.
 """
 

@@ -466,6 +466,8 @@ class Trainer:
             "pools": {name: pool.state_dict() for name, pool in self.pools.items()},
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
             "rng": self._rng_state(),
+            # The latest value of each loss, logged until its next update (lazy penalties, n_critic).
+            "last_losses": {key: value.detach().cpu() for key, value in self._last_losses.items()},
         }
 
     def _rng_state(self) -> dict[str, Any]:
@@ -491,6 +493,7 @@ class Trainer:
             self.scaler.load_state_dict(state["scaler"])
         self.step, self.epoch = int(state["step"]), int(state["epoch"])
         self.epoch_items = int(state["epoch_items"])
+        self._last_losses = {key: torch.as_tensor(value).to(self.device) for key, value in (state.get("last_losses") or {}).items()}
         rng = state["rng"]
         if int(state.get("world_size", 1)) != self.group.world_size:
             # Another process count: the streams cannot continue as they were; start new ones.
