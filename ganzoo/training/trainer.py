@@ -169,7 +169,7 @@ class Trainer:
         self.computations = parse_forward(config["forward"], self.networks)
         self.adversarial = self._adversarial_pairs()
         self.losses = self._build_losses()
-        self.penalties = [loss for loss in self.losses.values() if isinstance(loss, Penalty)]
+        self.penalties = {key: loss for key, loss in self.losses.items() if isinstance(loss, Penalty)}
         self.objectives = self._objectives()
         check_sources(self.computations, self.networks, self.dataset.keys, self._tensors_read())
         self._check_discriminator_inputs()
@@ -565,7 +565,7 @@ class Trainer:
                 if pair.weight != 1.0:
                     loss = pair.weight * loss
                 losses[f"D/{pair.discriminator}"] = loss.detach()
-                for key, penalty in ((k, v) for k, v in self.losses.items() if isinstance(v, Penalty) and v.due(self.step)):
+                for key, penalty in ((k, v) for k, v in self.penalties.items() if v.due(self.step)):
                     extra = self._discriminator_inputs(pair, tensors, real)[1:]
                     # Penalties differentiate twice: through the plain module, never a compiled one.
                     value = penalty(self.discriminators[pair.discriminator], real, fake, condition=extra or None)
