@@ -20,6 +20,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -176,29 +177,24 @@ def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
                 feeds[side] = iter(trainer.loader)
                 return next(feeds[side])
 
-        def ganzoo_block() -> tuple[float, float]:
+        def ganzoo_step(items: dict[str, torch.Tensor], index: int) -> Iterable[torch.Tensor]:
+            trainer.step = index
+            return trainer.train_step(items).values()
+
+        def timed_block(side: str, step: Callable[[dict[str, torch.Tensor], int], Iterable[torch.Tensor]]) -> tuple[float, float]:
+            """``block`` steps of one side: (wall-clock seconds, CPU seconds)."""
             started, cpu = time.perf_counter(), time.process_time()
             for _ in range(block):
-                trainer.step = done["ganzoo"]
-                losses = trainer.train_step(batch("ganzoo"))
-                done["ganzoo"] += 1
-                if done["ganzoo"] % log_every == 0:
-                    [float(value) for value in losses.values()]
+                losses = step(batch(side), done[side])
+                done[side] += 1
+                if done[side] % log_every == 0:
+                    [float(value) for value in losses]  # the logging step's host synchronisation
             return time.perf_counter() - started, time.process_time() - cpu
 
-        def plain_block() -> tuple[float, float]:
-            started, cpu = time.perf_counter(), time.process_time()
-            for _ in range(block):
-                losses = loop.step(batch("hand-written"), done["hand-written"])
-                done["hand-written"] += 1
-                if done["hand-written"] % log_every == 0:
-                    [float(value) for value in losses]
-            return time.perf_counter() - started, time.process_time() - cpu
-
-        ganzoo_block(), plain_block()  # warm-up
+        timed_block("ganzoo", ganzoo_step), timed_block("hand-written", loop.step)  # warm-up
         wall, cpu = [], []
         for _ in range(min(pairs, spec.get("pairs", pairs))):
-            ours, theirs = ganzoo_block(), plain_block()
+            ours, theirs = timed_block("ganzoo", ganzoo_step), timed_block("hand-written", loop.step)
             wall.append(theirs[0] / ours[0])  # > 1: the trainer's steps are faster
             cpu.append(theirs[1] / ours[1])
     return {"step_ratios": wall, "cpu_step_ratios": cpu}
