@@ -23,6 +23,7 @@ from _common import table
 from plain_loops import RECIPES, PlainLoop
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from ganzoo.errors import did_you_mean
 from ganzoo.training import Trainer, resolve_run_config
 
 #: Steps before counting, and steps counted (WGAN-GP's generator updates every fifth step).
@@ -68,7 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     unknown = [name for name in args.recipes if name not in RECIPES]
     if unknown:
-        parser.error(f"no hand-written loop for {', '.join(unknown)}; choose among {', '.join(RECIPES)}")
+        hint = did_you_mean(unknown[0], RECIPES) if len(unknown) == 1 else ""
+        parser.error(f"no hand-written loop for {', '.join(unknown)}{hint}; choose among {', '.join(RECIPES)}")
     rows = []
     for recipe in args.recipes or RECIPES:
         ours, theirs, differences = count(recipe)

@@ -5,7 +5,12 @@ seed) on the identical batches; the hand-written side is :class:`plain_loops.Pla
 step written out in plain PyTorch with its own optimisers and losses. Both log their losses (one host
 synchronisation) at the same interval. Each measurement runs in its own child process, so that peak
 memory can be read; the two sides alternate and repeat within one run of this script, and the table
-reports medians and the median of the per-repeat ratios.
+reports medians and the median of the per-repeat ratios. A second measurement times training steps
+of both sides in alternating blocks within one process (:func:`_alternate`).
+
+``--fast-paths`` measures each opt-in fast path of the trainer on ``dcgan`` the same two ways against
+the trainer's defaults: whole runs, and steps interleaved with a default trainer built from the same
+seed.
 
 Usage::
 
@@ -52,6 +57,7 @@ CASES: dict[str, dict[str, Any]] = {
 }
 
 
+#: The trainer's opt-in fast paths, measured on the ``dcgan`` case against its defaults ("baseline").
 FAST_PATHS = {
     "baseline": [],
     "channels_last": ["train.channels_last=true"],
@@ -60,6 +66,11 @@ FAST_PATHS = {
     "compile": ["train.compile=true"],
     "2 loader workers": ["train.num_workers=2"],
 }
+#: Fast paths that change only the data loader, not the step: they have no interleaved step ratio.
+LOADER_ONLY = {"2 loader workers"}
+#: Whole-run steps of a fast path, where the case's own would take minutes (bf16 on a CPU without
+#: bf16 instructions runs some 18 times slower); a rate needs only enough steps past the warm-up.
+FAST_PATH_STEPS = {"bf16 autocast": 30}
 
 
 def _make_folder(kind: str, root: Path) -> None:
@@ -79,11 +90,11 @@ def _make_folder(kind: str, root: Path) -> None:
                 Image.fromarray(noise.integers(0, 255, (256, 256, 3), dtype=np.uint8)).save(root / side / f"{index}.png")
 
 
-def _config(case: str, extra: list[str], folder: Path) -> dict[str, Any]:
+def _config(case: str, extra: list[str], folder: Path, steps: int | None = None) -> dict[str, Any]:
     from ganzoo.training import resolve_run_config
 
     spec = CASES[case]
-    words = [*spec["words"], *extra, f"train.steps={spec['steps']}", f"train.log_every={spec['log_every']}",
+    words = [*spec["words"], *extra, f"train.steps={steps or spec['steps']}", f"train.log_every={spec['log_every']}",
              "train.sample_every=0", "train.checkpoint_every=0", "train.progress=false", "eval.every=0"]
     if "folder" in spec:
         _make_folder(spec["folder"], folder)
@@ -91,7 +102,7 @@ def _config(case: str, extra: list[str], folder: Path) -> dict[str, Any]:
     return resolve_run_config([*words, f"out={folder / 'run'}"])
 
 
-def _ganzoo(case: str, extra: list[str]) -> dict[str, float]:
+def _ganzoo(case: str, extra: list[str], steps: int | None = None) -> dict[str, float]:
     from ganzoo.plugins import PluginHost
     from ganzoo.training import Trainer
 
@@ -99,7 +110,7 @@ def _ganzoo(case: str, extra: list[str]) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as folder:
         host = PluginHost(third_party=False)
         host.add_plugin(clock.plugin(), "clock")
-        trainer = Trainer.create(_config(case, extra, Path(folder)), host=host)
+        trainer = Trainer.create(_config(case, extra, Path(folder), steps), host=host)
         trainer.fit()
         batch = int(trainer.config["train"]["batch_size"])
     return {"images_per_s": clock.rate(CASES[case].get("warmup", WARMUP), batch)}
@@ -142,20 +153,80 @@ def _hand_written(case: str) -> dict[str, float]:
     return {"images_per_s": (max(stamps) - first) * batch_size / (stamps[max(stamps)] - stamps[first])}
 
 
-def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
-    """Trainer steps and hand-written steps in one process, in alternating blocks of a few steps.
+#: A training step as the interleaved timer calls it: (batch, step index) to the step's loss tensors.
+Step = Callable[[dict[str, Any], int], Iterable[Any]]
 
-    Both sides start from the same weights, draw batches from the same data loader and read their
-    losses back at the same interval. The ratio of each pair of neighbouring blocks is immune to the
-    machine's slow drifts, which move whole runs by ±15 % on a shared machine. Only the training
-    step is timed here (the run around it, data loading included, is the same code on both sides;
-    the whole-run figures come from the separate processes).
+
+def _alternate(sides: dict[str, Step], loader: Iterable[dict[str, Any]], block: int, log_every: int, pairs: int) -> dict[str, list[float]]:
+    """Time two training steps in alternating blocks of ``block`` steps within one process.
+
+    Both sides draw batches from the same data loader and read their losses back at the same
+    interval. The ratio of each pair of neighbouring blocks is immune to the machine's slow drifts,
+    which move whole runs by ±15 % on a shared machine, and the side that goes first changes from
+    one pair to the next, so that neither always follows the other. Only the step is timed: data
+    loading is the same code on both sides.
 
     Each block is timed twice: by the wall clock and by the CPU time of the process. The second
-    leaves out the time the operating system gave to other processes, the largest source of noise on
-    a shared machine (it still counts a slower cache when a neighbour evicts it).
+    leaves out the time the operating system gave to other processes (it still counts a slower cache
+    when a neighbour evicts it).
+
+    Args:
+        sides: The two steps, the measured one first and the reference second.
+        loader: Where both sides' batches come from.
+        block: Steps per block.
+        log_every: Steps between the losses' host synchronisations.
+        pairs: Pairs of blocks timed, after one pair of warm-up.
+
+    Returns:
+        ``step_ratios`` and ``cpu_step_ratios``: per pair, the reference's time over the measured
+        side's (above 1, the measured side is faster).
     """
     import torch
+
+    feeds = {side: iter(()) for side in sides}
+    done = {side: 0 for side in sides}
+
+    def batch(side: str) -> dict[str, Any]:
+        try:
+            return next(feeds[side])
+        except StopIteration:
+            feeds[side] = iter(loader)
+            return next(feeds[side])
+
+    def timed_block(side: str) -> tuple[float, float]:
+        """``block`` steps of one side: (wall-clock seconds, CPU seconds)."""
+        started, cpu = time.perf_counter(), time.process_time()
+        for _ in range(block):
+            losses = sides[side](batch(side), done[side])
+            done[side] += 1
+            if done[side] % log_every == 0:
+                [float(value) for value in losses]  # the logging step's host synchronisation
+        if torch.cuda.is_available():  # a GPU runs behind the host: the block ends when its kernels do
+            torch.cuda.synchronize()
+        return time.perf_counter() - started, time.process_time() - cpu
+
+    measured, reference = sides
+    for side in sides:  # warm-up: first calls, and compilation where a side compiles
+        timed_block(side)
+    wall, cpu = [], []
+    for pair in range(pairs):
+        order = (measured, reference) if pair % 2 == 0 else (reference, measured)
+        times = {side: timed_block(side) for side in order}
+        wall.append(times[reference][0] / times[measured][0])
+        cpu.append(times[reference][1] / times[measured][1])
+    return {"step_ratios": wall, "cpu_step_ratios": cpu}
+
+
+def _trainer_step(trainer: Any) -> Step:
+    def step(batch: dict[str, Any], index: int) -> Iterable[Any]:
+        trainer.step = index
+        return trainer.train_step(batch).values()
+
+    return step
+
+
+def _interleaved(case: str, pairs: int = 10) -> dict[str, list[float]]:
+    """Trainer steps against hand-written steps (:func:`_alternate`), both from the same weights."""
     from plain_loops import PlainLoop
 
     from ganzoo.training import Trainer
@@ -163,41 +234,31 @@ def _interleaved(case: str, pairs: int = 10) -> dict[str, Any]:
     spec = CASES[case]
     with tempfile.TemporaryDirectory() as folder:
         trainer = Trainer.create(_config(case, [], Path(folder)))
-        config = trainer.config
         loop = PlainLoop.beside(spec.get("recipe", case), trainer)
-        log_every = int(config["train"]["log_every"])
-        block = max(1, int(spec["steps"]) // 10)  # about one second of training
-        feeds = {"ganzoo": iter(()), "hand-written": iter(())}
-        done = {"ganzoo": 0, "hand-written": 0}
+        return _alternate(
+            {"ganzoo": _trainer_step(trainer), "hand-written": loop.step}, trainer.loader,
+            block=max(1, int(spec["steps"]) // 10),  # about one second of training
+            log_every=int(trainer.config["train"]["log_every"]), pairs=min(pairs, spec.get("pairs", pairs)),
+        )
 
-        def batch(side: str) -> dict[str, torch.Tensor]:
-            try:
-                return next(feeds[side])
-            except StopIteration:
-                feeds[side] = iter(trainer.loader)
-                return next(feeds[side])
 
-        def ganzoo_step(items: dict[str, torch.Tensor], index: int) -> Iterable[torch.Tensor]:
-            trainer.step = index
-            return trainer.train_step(items).values()
+def _interleaved_fast_path(variant: str, pairs: int = 10) -> dict[str, list[float]]:
+    """A fast path's trainer steps against the default trainer's (:func:`_alternate`), on ``dcgan``.
 
-        def timed_block(side: str, step: Callable[[dict[str, torch.Tensor], int], Iterable[torch.Tensor]]) -> tuple[float, float]:
-            """``block`` steps of one side: (wall-clock seconds, CPU seconds)."""
-            started, cpu = time.perf_counter(), time.process_time()
-            for _ in range(block):
-                losses = step(batch(side), done[side])
-                done[side] += 1
-                if done[side] % log_every == 0:
-                    [float(value) for value in losses]  # the logging step's host synchronisation
-            return time.perf_counter() - started, time.process_time() - cpu
+    Both trainers are built from the same seed, so they start from the same weights.
+    """
+    from ganzoo.training import Trainer
 
-        timed_block("ganzoo", ganzoo_step), timed_block("hand-written", loop.step)  # warm-up
-        wall, cpu = [], []
-        for _ in range(min(pairs, spec.get("pairs", pairs))):
-            ours, theirs = timed_block("ganzoo", ganzoo_step), timed_block("hand-written", loop.step)
-            wall.append(theirs[0] / ours[0])  # > 1: the trainer's steps are faster
-            cpu.append(theirs[1] / ours[1])
-    return {"step_ratios": wall, "cpu_step_ratios": cpu}
+    spec = CASES["dcgan"]
+    with tempfile.TemporaryDirectory() as folder:
+        fast = Trainer.create(_config("dcgan", FAST_PATHS[variant], Path(folder) / "fast"))
+        baseline = Trainer.create(_config("dcgan", [], Path(folder) / "baseline"))
+        # The variants given fewer whole-run steps are the slow ones: shorter blocks keep them in minutes.
+        block = max(1, int(spec["steps"]) // (40 if variant in FAST_PATH_STEPS else 10))
+        return _alternate(
+            {variant: _trainer_step(fast), "baseline": _trainer_step(baseline)}, baseline.loader,
+            block=block, log_every=int(spec["log_every"]), pairs=pairs,
+        )
 
 
 def _spread(ratios: list[float]) -> str:
@@ -209,11 +270,32 @@ def child(case: str, variant: str, *extra: str) -> None:
     if variant == "interleaved":
         print(json.dumps(_interleaved(case, int(extra[0]) if extra else 10)))
         return
+    if variant == "interleaved-fast-path":
+        print(json.dumps(_interleaved_fast_path(extra[0], int(extra[1]))))
+        return
     if variant == "hand-written":
         result = _hand_written(case)
     else:
-        result = _ganzoo(case, FAST_PATHS.get(variant, []))
+        result = _ganzoo(case, FAST_PATHS.get(variant, []), FAST_PATH_STEPS.get(variant))
     print(json.dumps({**result, "peak_rss_mb": peak_rss_mb()}))
+
+
+def _fast_paths(repeats: int, pairs: int) -> str:
+    """Each fast path against the defaults: whole runs (alternating, repeated) and interleaved steps."""
+    runs: dict[str, list[float]] = {name: [] for name in FAST_PATHS}
+    for _ in range(repeats):
+        for name in FAST_PATHS:
+            runs[name].append(run_child("throughput.py", "dcgan", name)["images_per_s"])
+    rows = []
+    for name, rates in runs.items():
+        # Each repeat's runs sit side by side in time: a variant's ratio is to its own repeat's baseline.
+        ratios = [rate / base for rate, base in zip(rates, runs["baseline"], strict=True)]
+        if name == "baseline" or name in LOADER_ONLY:
+            steps = "—"
+        else:
+            steps = _spread(run_child("throughput.py", "dcgan", "interleaved-fast-path", name, str(pairs))["step_ratios"])
+        rows.append([name, f"{median(rates):.1f}", "1" if name == "baseline" else _spread(ratios), steps])
+    return table(rows, ["variant", "images/s", "whole-run ratio to the baseline", f"interleaved step ratio ({pairs} pairs)"])
 
 
 def main() -> None:
@@ -260,15 +342,8 @@ def main() -> None:
         "ganzoo peak MiB", "hand-written peak MiB", "memory ratio",
     ]))
     if args.fast_paths:
-        results: dict[str, list[float]] = {name: [] for name in FAST_PATHS}
-        for _ in range(args.repeats):
-            for name in FAST_PATHS:
-                results[name].append(run_child("throughput.py", "dcgan", name)["images_per_s"])
-        base = median(results["baseline"])
-        rows = [[name, f"{median(v):.1f}", f"{median(v) / base:.3f}"] for name, v in results.items()]
         print("\nfast paths (dcgan on digits):\n")
-        print(table(rows, ["variant", "images/s", "vs baseline"]))
-
+        print(_fast_paths(args.repeats, args.pairs))
 
 if __name__ == "__main__":
     main()
