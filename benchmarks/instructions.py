@@ -16,7 +16,8 @@ Instructions are not time: they leave out waiting on memory. Peak memory is comp
 
 Usage::
 
-    python benchmarks/instructions.py [RECIPE ...]
+    python benchmarks/instructions.py [RECIPE ...]              # batch 4, networks at width 4
+    python benchmarks/instructions.py --full-size dcgan        # the recipe's own sizes, far slower
 
 Needs valgrind (``apt install valgrind`` on Debian and Ubuntu) and runs one torch thread. Valgrind
 runs the program a few hundred times slower: importing torch alone takes about three minutes, and
@@ -119,7 +120,7 @@ def _total(dump: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("recipes", nargs="*", metavar="RECIPE", help=f"default: all of {', '.join(RECIPES)}")
-    parser.add_argument("--full-size", action="store_true", help="count the recipes' own widths and batches (hours under valgrind)")
+    parser.add_argument("--full-size", action="store_true", help="count at the recipes' own widths and batches (far slower: over 20 minutes before dcgan's first count)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
