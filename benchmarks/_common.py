@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmarks: machine description, child processes, tables."""
+"""Shared helpers of the benchmarks: machine description, child processes, both sides of a step, tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -69,6 +72,39 @@ class StepClock:
                 stamps[step] = time.perf_counter()
 
         return _Hooks()
+
+
+@contextmanager
+def side_by_side(recipe: str, words: list[str], steps: int) -> Iterator[dict[str, Callable[[int], None]]]:
+    """The trainer's step and the hand-written loop's, over the same networks' copies and batches.
+
+    Builds a ganzoo run of ``recipe`` (with ``words`` added) and a :class:`plain_loops.PlainLoop`
+    beside it, and takes ``steps`` batches from the run's loader up front, so that data loading is
+    no part of what is measured.
+
+    Yields:
+        ``{"ganzoo": step, "hand-written": step}``, each taking a step number below ``steps`` and
+        training on that step's batch.
+    """
+    from itertools import islice
+
+    from plain_loops import PlainLoop
+
+    from ganzoo.training import Trainer, resolve_run_config
+
+    with tempfile.TemporaryDirectory() as folder:
+        trainer = Trainer.create(resolve_run_config([f"recipe={recipe}", f"out={folder}/run", "train.epochs=0", f"train.steps={steps}", *words]))
+        loop = PlainLoop.beside(recipe, trainer)
+        batches = list(islice(iter(trainer.loader), steps))
+
+        def ganzoo_step(index: int) -> None:
+            trainer.step = index
+            trainer.train_step(batches[index])
+
+        def hand_written_step(index: int) -> None:
+            loop.step(batches[index], index)
+
+        yield {"ganzoo": ganzoo_step, "hand-written": hand_written_step}
 
 
 def peak_rss_mb() -> float:

@@ -34,10 +34,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from itertools import islice
 from pathlib import Path
 
-from _common import machine, table
+from _common import machine, side_by_side, table
 from plain_loops import RECIPES
 
 from ganzoo.errors import did_you_mean
@@ -69,30 +68,13 @@ def _count(recipe: str, full_size: bool) -> list[tuple[str, str, int]]:
         ``(recipe, side, steps counted)`` for each dump, in the order they were written.
     """
     import torch
-    from plain_loops import PlainLoop
-
-    from ganzoo.training import Trainer, resolve_run_config
 
     counted = COUNTED.get(recipe, 2)
-    with tempfile.TemporaryDirectory() as folder:
-        words = [f"recipe={recipe}", f"out={folder}/run", "train.epochs=0", "train.steps=1000", "eval.every=0"]
-        if not full_size:
-            words += NARROW.get(recipe, [])
-        trainer = Trainer.create(resolve_run_config(words))
-        loop = PlainLoop.beside(recipe, trainer)
-        batches = list(islice(iter(trainer.loader), SETTLE + counted))
-
-        def ganzoo_step(index: int) -> None:
-            trainer.step = index
-            trainer.train_step(batches[index])
-
-        def hand_written_step(index: int) -> None:
-            loop.step(batches[index], index)
-
-        steps = {"ganzoo": ganzoo_step, "hand-written": hand_written_step}
+    words = ["eval.every=0", *([] if full_size else NARROW.get(recipe, []))]
+    with side_by_side(recipe, words, SETTLE + counted) as steps:
         for index in range(SETTLE):
-            ganzoo_step(index)
-            hand_written_step(index)
+            for step in steps.values():
+                step(index)
         for side in ORDER:
             torch._C._valgrind_toggle()  # counting on
             for index in range(SETTLE, SETTLE + counted):

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import argparse
 import collections
-import tempfile
-from itertools import islice
 from typing import Any
 
-from _common import table
-from plain_loops import RECIPES, PlainLoop
+from _common import side_by_side, table
+from plain_loops import RECIPES
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from ganzoo.errors import did_you_mean
-from ganzoo.training import Trainer, resolve_run_config
 
 #: Steps before counting, and steps counted (WGAN-GP's generator updates every fifth step).
 SETTLE, COUNTED = 5, 5
@@ -44,23 +41,18 @@ class OperatorCounter(TorchDispatchMode):
 
 def count(recipe: str) -> tuple[int, int, dict[str, tuple[int, int]]]:
     """Operators of :data:`COUNTED` steps of ``recipe``: the trainer's, the loop's, and the differences."""
-    with tempfile.TemporaryDirectory() as folder:
-        trainer = Trainer.create(resolve_run_config([f"recipe={recipe}", f"out={folder}/run", "train.batch_size=4", "train.epochs=0", "train.steps=20"]))
-        loop = PlainLoop.beside(recipe, trainer)
-        batches = list(islice(iter(trainer.loader), SETTLE + COUNTED))
-        ours, theirs = OperatorCounter(), OperatorCounter()
-        for index, batch in enumerate(batches):
-            trainer.step = index
-            if index < SETTLE:
-                trainer.train_step(batch)
-                loop.step(batch, index)
-                continue
-            with ours:
-                trainer.train_step(batch)
-            with theirs:
-                loop.step(batch, index)
-    differences = {op: (ours.counts[op], theirs.counts[op]) for op in sorted(set(ours.counts) | set(theirs.counts)) if ours.counts[op] != theirs.counts[op]}
-    return sum(ours.counts.values()), sum(theirs.counts.values()), differences
+    counters = {"ganzoo": OperatorCounter(), "hand-written": OperatorCounter()}
+    with side_by_side(recipe, ["train.batch_size=4"], SETTLE + COUNTED) as steps:
+        for index in range(SETTLE + COUNTED):
+            for side, step in steps.items():
+                if index < SETTLE:
+                    step(index)
+                    continue
+                with counters[side]:
+                    step(index)
+    ours, theirs = counters["ganzoo"].counts, counters["hand-written"].counts
+    differences = {op: (ours[op], theirs[op]) for op in sorted(set(ours) | set(theirs)) if ours[op] != theirs[op]}
+    return sum(ours.values()), sum(theirs.values()), differences
 
 
 def main() -> None:
