@@ -253,8 +253,8 @@ def _interleaved_fast_path(variant: str, pairs: int = 10) -> dict[str, list[floa
     with tempfile.TemporaryDirectory() as folder:
         fast = Trainer.create(_config("dcgan", FAST_PATHS[variant], Path(folder) / "fast"))
         baseline = Trainer.create(_config("dcgan", [], Path(folder) / "baseline"))
-        # The variants given fewer whole-run steps are the slow ones: shorter blocks keep them in minutes.
-        block = max(1, int(spec["steps"]) // (40 if variant in FAST_PATH_STEPS else 10))
+        # A tenth of the variant's whole-run steps: shorter blocks for the slow variants given fewer.
+        block = max(1, FAST_PATH_STEPS.get(variant, int(spec["steps"])) // 10)
         return _alternate(
             {variant: _trainer_step(fast), "baseline": _trainer_step(baseline)}, baseline.loader,
             block=block, log_every=int(spec["log_every"]), pairs=pairs,
