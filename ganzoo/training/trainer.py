@@ -559,16 +559,16 @@ class Trainer:
                 fake = self.pools[pair.discriminator](fake.detach())
                 real = tensors[pair.real]
                 discriminator = self.callables[pair.discriminator]
-                real_logits = discriminator(*self._discriminator_inputs(pair, tensors, real))
+                real_inputs = self._discriminator_inputs(pair, tensors, real)
+                real_logits = discriminator(*real_inputs)
                 fake_logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
                 loss = self.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
                 if pair.weight != 1.0:
                     loss = pair.weight * loss
                 losses[f"D/{pair.discriminator}"] = loss.detach()
                 for key, penalty in ((k, v) for k, v in self.penalties.items() if v.due(self.step)):
-                    extra = self._discriminator_inputs(pair, tensors, real)[1:]
                     # Penalties differentiate twice: through the plain module, never a compiled one.
-                    value = penalty(self.discriminators[pair.discriminator], real, fake, condition=extra or None)
+                    value = penalty(self.discriminators[pair.discriminator], real, fake, condition=real_inputs[1:] or None)
                     losses[f"D/{pair.discriminator}/{key}"] = value.detach()
                     loss = loss + value
                 terms.append(loss)
