@@ -183,7 +183,8 @@ def _train(args: argparse.Namespace) -> int:
     if resume:
         trainer = Trainer.resume(resume, words)
         if trainer.is_main_process:
-            print(f"resuming {trainer.directory} at step {trainer.step} of {trainer.total_steps}")
+            where = f"{resume} in the new run directory {trainer.directory}" if trainer.new_directory else str(trainer.directory)
+            print(f"resuming {where} at step {trainer.step} of {trainer.total_steps}")
     else:
         trainer = Trainer.create(resolve_run_config(words, args.config))
         if trainer.is_main_process:
@@ -338,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
             "| ganzoo train resume=runs/dcgan-20260101-120000 train.steps=6000"
         ),
     )
-    train.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="recipe=NAME or resume=RUN_DIR, then any setting: generator=NAME, generator.PARAM=V, train.steps=N, out=DIR, …")
+    train.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="recipe=NAME or resume=RUN_DIR|CHECKPOINT.pt, then any setting: generator=NAME, generator.PARAM=V, train.steps=N, out=DIR, …")
     train.add_argument("--config", metavar="FILE.yaml", help="a recipe file, or a spec from 'ganzoo build --out'")
     train.set_defaults(handler=_train)
 

@@ -5,7 +5,10 @@ Plugins are found through the ``ganzoo`` entry-point group, the built-in zoo inc
 :func:`get_host` or :func:`get_registry` loads them, so importing ganzoo imports no plugin.
 
 A plugin that fails to import, or raises while registering, is reported once (a warning on the
-``ganzoo.plugins`` logger, and a line in ``ganzoo plugins``) and left out; everything else works.
+``ganzoo.plugins`` logger, and a line in ``ganzoo plugins``) and left out, its lifecycle hooks too;
+everything else works. A lifecycle hook that raises during a run is reported with its plugin's name
+and that plugin is left out for the rest of the run (see :class:`RunHooks`): a plugin never costs a
+run its state or its outcome.
 Setting the environment variable ``GANZOO_DISABLE_PLUGINS=1`` loads the built-in zoo only.
 """
 
@@ -130,6 +133,13 @@ class PluginHost:
             info.error,
         )
 
+    def run_hooks(self) -> RunHooks:
+        """The lifecycle hooks for one training run, each implementation isolated from the run."""
+        return RunHooks(self)
+
+    def _info_of(self, plugin: object) -> PluginInfo | None:
+        return self._info_by_plugin.get(id(plugin))
+
     @property
     def registry(self) -> Registry:
         """The registry, filled from every loaded plugin on first use."""
@@ -157,6 +167,42 @@ class PluginHost:
                 registry.add(part)  # a duplicate between plugins raises, naming both
                 info.parts.append((part.kind, part.name))
         return registry
+
+
+class RunHooks:
+    """Calls the lifecycle hooks of a run (``ganzoo_run_start`` … ``ganzoo_run_end``), one plugin at a time.
+
+    An implementation that raises is logged as an error naming its plugin, the hook and the step, and
+    that plugin's hooks are not called again during this run; the run goes on, and its status is
+    what its training made it. Plugins that failed to load or to register are never called.
+
+    Args:
+        host: The plugin host.
+    """
+
+    def __init__(self, host: PluginHost) -> None:
+        self.host = host
+        #: Plugins left out of this run after a hook raised, by plugin name, with the error.
+        self.failed: dict[str, str] = {}
+
+    def __call__(self, hook_name: str, **kwargs: Any) -> None:
+        """Call every implementation of ``hook_name`` with ``kwargs``, in pluggy's order."""
+        caller = getattr(self.host.hook, hook_name)
+        for implementation in reversed(caller.get_hookimpls()):  # pluggy calls the last registered first
+            info = self.host._info_of(implementation.plugin)
+            name = implementation.plugin_name
+            if name in self.failed or (info is not None and info.error):
+                continue
+            try:
+                implementation.function(**{arg: kwargs[arg] for arg in implementation.argnames})
+            except Exception as error:  # noqa: BLE001  (a plugin must not take the run down)
+                step = kwargs.get("step", getattr(kwargs.get("run"), "step", "?"))
+                where = f"{info.distribution} {info.version}".strip() if info else name
+                self.failed[name] = f"{type(error).__name__}: {error}"
+                logger.error(
+                    "plugin '%s' (%s) raised in %s at step %s (%s); its hooks are skipped for the rest of this run",
+                    name, where, hook_name, step, self.failed[name],
+                )
 
 
 def _collector(collected: list[Part], distribution: str) -> Callable[..., None]:

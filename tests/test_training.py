@@ -170,8 +170,9 @@ def test_cli_reports_errors_in_one_line_with_status_2(tmp_path: Path, capsys: py
 def test_an_existing_run_directory_is_not_overwritten(tmp_path: Path) -> None:
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "keep.txt").write_text("mine")
-    with pytest.raises(ConfigError, match="resume="):
+    with pytest.raises(ConfigError, match="already holds files .it is not a ganzoo run"):
         Trainer.create(resolve_run_config(tiny("dcgan", tmp_path / "run")))
+    assert [p.name for p in (tmp_path / "run").iterdir()] == ["keep.txt"]
 
 
 def test_checkpoints_refuse_pickled_code_and_foreign_files(tmp_path: Path) -> None:

@@ -68,6 +68,11 @@ def join_process_group(device_type: str) -> ProcessGroup:
     return group
 
 
+def is_main_launch() -> bool:
+    """Whether this process will be the main one (rank 0, or the only one), before any group is joined."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def leave_process_group() -> None:
     """Leave the process group, if this process joined one."""
     if dist.is_available() and dist.is_initialized():

@@ -68,13 +68,15 @@ class MetricsLog:
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
-    """Read ``metrics.jsonl``, skipping a last line a kill cut short."""
+    """Read ``metrics.jsonl``, skipping a last line a kill cut short (and any line that is not a record)."""
     records = []
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
             continue
+        if isinstance(record, dict) and isinstance(record.get("step"), int):
+            records.append(record)
     return records
 
 

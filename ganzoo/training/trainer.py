@@ -43,6 +43,7 @@ from ganzoo.training.devices import autocast, check_amp, select_device
 from ganzoo.training.graph import StepTensors, check_sources, parse_forward
 from ganzoo.training.outputs import MetricsLog, image_grid, plot_losses, save_png
 from ganzoo.training.pool import HistoryPool
+from ganzoo.training.run_directory import RunDirectory, RunLock, check_output_directory, run_directory_of
 from ganzoo.training.sampler import ResumableSampler
 from ganzoo.zoo.losses import AdversarialLoss, Penalty, ReconstructionLoss
 from ganzoo.zoo.schedules import CombinedSchedule
@@ -111,6 +112,8 @@ class Trainer:
         directory: The run directory (created by :meth:`fit`).
         host: The plugin host (default: the process-wide one).
         state: A loaded checkpoint to continue from.
+        new_directory: Whether the run's outputs start a new directory (the default for a new run, and
+            for a checkpoint continued elsewhere) rather than continue the checkpoint's own.
 
     Attributes:
         config: The resolved configuration; parameters the context decided are filled in.
@@ -128,10 +131,15 @@ class Trainer:
         *,
         host: PluginHost | None = None,
         state: dict[str, Any] | None = None,
+        new_directory: bool | None = None,
     ) -> None:
         self.config = config
         self.directory = Path(directory)
+        self.new_directory = state is None if new_directory is None else new_directory
         self.host = host or get_host()
+        #: The lifecycle hooks of this run; a plugin whose hook raises is left out (see ganzoo.plugins).
+        self.hooks = self.host.run_hooks()
+        self._run_directory: RunDirectory | None = None
         self.registry = self.host.registry
         self.step = 0
         self.epoch = 0
@@ -206,13 +214,8 @@ class Trainer:
         Raises:
             GanzooError: For any problem with the configuration, before anything is written.
         """
-        out = config.get("out") or f"runs/{config['recipe']}-{datetime.now():%Y%m%d-%H%M%S}"
-        directory = Path(out)
-        if directory.exists() and any(directory.iterdir()):
-            raise ConfigError(
-                f"run directory '{directory}' already holds files; continue it with resume={directory} "
-                "or choose another with out=DIR"
-            )
+        directory = Path(config.get("out") or _default_directory(config["recipe"]))
+        check_output_directory(directory)
         config = {**config, "out": str(directory)}
         return cls(config, directory, host=host)
 
@@ -220,26 +223,45 @@ class Trainer:
     def resume(cls, directory: str | Path, words: list[str] | None = None, *, host: PluginHost | None = None) -> Trainer:
         """Continue a run from its newest checkpoint.
 
+        A checkpoint inside a run directory continues that run there. A *loose* checkpoint (a file kept
+        anywhere else) continues in a new run directory, and so does any checkpoint given ``out=DIR``:
+        the folder a checkpoint is read from is never written to unless it is its own run's.
+
         Args:
-            directory: The run directory, or a checkpoint file inside it.
-            words: Settings to change, limited to ``train.*`` (e.g. ``train.steps=2000`` to train longer).
+            directory: The run directory, or a checkpoint file.
+            words: Settings to change, limited to ``train.*`` (e.g. ``train.steps=2000`` to train longer)
+                and ``out=DIR``.
 
         Raises:
             CheckpointError: If there is no usable checkpoint.
-            ConfigError: If a word changes anything but ``train.*``.
+            ConfigError: If a word changes anything but ``train.*`` and ``out``, or ``out`` holds files.
+            RunLockedError: If another process is training in the run directory.
         """
         from ganzoo.config import apply_words
 
-        state = ckpt.load_checkpoint(directory)
-        config = state["config"]
-        for word in words or []:
+        words = list(words or [])
+        outs = [word for word in words if word.split("=", 1)[0].strip() == "out"]
+        words = [word for word in words if word not in outs]
+        for word in words:
             if not word.startswith("train."):
-                raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* settings may change")
-        config = apply_words(config, words or [])
-        path = ckpt.resolve_checkpoint(Path(directory))
-        run_directory = path.parent.parent if path.parent.name == "checkpoints" else path.parent
-        config["out"] = str(run_directory)
-        return cls(config, run_directory, host=host, state=state)
+                raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* settings (and out=DIR) may change")
+        source = Path(directory)
+        own = run_directory_of(source)
+        if own is not None and not outs and distributed.is_main_launch():
+            RunLock(own).acquire_or_refuse_now()  # refuse at once, before anything is built
+        state = ckpt.load_checkpoint(source)
+        config = apply_words(state["config"], words)
+        if outs or own is None:
+            target = Path(outs[-1].split("=", 1)[1].strip()) if outs else Path(_default_directory(str(config.get("recipe") or "run")))
+            if own is not None and target.absolute() == own.absolute():
+                target, new = own, False
+            else:
+                check_output_directory(target)
+                new = True
+        else:
+            target, new = own, False
+        config["out"] = str(target)
+        return cls(config, target, host=host, state=state, new_directory=new)
 
     def _build_dataset(self) -> Any:
         slot = self.config["data"]
@@ -518,10 +540,7 @@ class Trainer:
         stop = self.config["train"]["on_nonfinite"] == "stop"
         bad = [key for key, value in self._last_losses.items() if stop and not torch.isfinite(value).all()]
         if bad:
-            raise DivergenceError(
-                f"step {self.step}: {', '.join(bad)} became non-finite; training stopped without saving. The last good "
-                f"checkpoint is in {folder}; lower the learning rates or set train.on_nonfinite=skip"
-            )
+            raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped without saving. {self._divergence_advice()}")
         if self.group.enabled:
             distributed.check_replicas_agree(self.networks)
         state = self.state_dict()
@@ -533,7 +552,7 @@ class Trainer:
         if keep > 0:
             for old in sorted(folder.glob("step_*.pt"))[:-keep]:
                 old.unlink(missing_ok=True)
-        self.host.hook.ganzoo_checkpoint_saved(run=self, step=self.step, path=path)
+        self.hooks("ganzoo_checkpoint_saved", run=self, step=self.step, path=path)
         return path
 
     # --- one step ---------------------------------------------------------------------------------
@@ -680,26 +699,32 @@ class Trainer:
         per_row = self.context.num_classes if len(columns) == 1 and conditional else None  # a class per column
         path = self.directory / "samples" / f"step_{self.step:08d}.png"
         save_png(path, image_grid(columns, per_row=per_row))
-        self.host.hook.ganzoo_samples_written(run=self, step=self.step, path=path)
+        self.hooks("ganzoo_samples_written", run=self, step=self.step, path=path)
         return path
 
     def _log(self, metrics: MetricsLog | None, losses: dict[str, torch.Tensor], progress: Any) -> None:
         values = {key: float(value) for key, value in losses.items()}  # one device sync per log step
         bad = [key for key, value in values.items() if not math.isfinite(value)]
         if bad and self.config["train"]["on_nonfinite"] == "stop":
-            raise DivergenceError(
-                f"step {self.step}: {', '.join(bad)} became non-finite; training stopped. The last good checkpoint "
-                f"is in {self.directory / 'checkpoints'}; lower the learning rates or set train.on_nonfinite=skip"
-            )
+            raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped. {self._divergence_advice()}")
         for name, optimizer in self.optimizers.items():
             values[f"lr/{name}"] = optimizer.param_groups[0]["lr"]
         values["epoch"] = self.epoch
         if not self.is_main_process:
             return
         metrics.write(self.step, values)
-        self.host.hook.ganzoo_step_end(run=self, step=self.step, losses=values)
+        self.hooks("ganzoo_step_end", run=self, step=self.step, losses=values)
         if progress is not None:
             progress.set_postfix({k: f"{v:.3g}" for k, v in values.items() if k.startswith(("D/", "G/"))}, refresh=False)
+
+    def _divergence_advice(self) -> str:
+        folder = self.directory / "checkpoints"
+        where = (
+            f"The last good checkpoint is in {folder} (resume={self.directory})"
+            if folder.is_dir() and any(folder.glob("step_*.pt"))
+            else "No checkpoint had been saved yet"
+        )
+        return f"{where}; lower the learning rates or set train.on_nonfinite=skip"
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -728,20 +753,25 @@ class Trainer:
         logger.warning("%s received: saving a checkpoint after this step", signal.Signals(signum).name)
 
     def _prepare_directory(self) -> MetricsLog | None:
-        from ganzoo.atomic import OutputError
-
+        """Take the run directory (created if new, locked, cleared of a killed run's temporary files)."""
         if not self.is_main_process:
             return None
-        for stale in self.directory.glob("**/.*.tmp"):  # left by a process killed mid-write
-            stale.unlink(missing_ok=True)
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise OutputError(f"cannot create run directory '{self.directory}': {error.strerror or error}") from error
+        self._run_directory = RunDirectory(self.directory, new=self.new_directory)
+        self._run_directory.open()
         atomic_write_text(self.directory / "config.yaml", to_yaml(self.config))
         metrics = MetricsLog(self.directory)
         metrics.truncate_after(self.step)
         return metrics
+
+    def _close_directory(self, error: BaseException | None) -> None:
+        """Release the run directory; a new run that failed before any checkpoint leaves nothing behind."""
+        if self._run_directory is None:
+            return
+        failed = isinstance(error, Exception)  # not a second Ctrl-C: what was written so far stays
+        note = self._run_directory.close(failed_before_checkpoint=failed)
+        self._run_directory = None
+        if note:
+            logger.warning(note)
 
     def fit(self) -> str:
         """Train until ``total_steps``, writing samples, metrics and checkpoints; returns the status.
@@ -752,15 +782,20 @@ class Trainer:
         from tqdm.auto import tqdm
 
         train = self.config["train"]
-        metrics = self._prepare_directory()
+        try:
+            metrics = self._prepare_directory()
+        except BaseException as error:
+            self._close_directory(error)
+            raise
         log_every, sample_every, checkpoint_every = (int(train[k]) for k in ("log_every", "sample_every", "checkpoint_every"))
         previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)} if _main_thread() else {}
         progress = tqdm(total=self.total_steps, initial=self.step, unit="step", dynamic_ncols=True, disable=not train["progress"] or not self.is_main_process)
         self.status = "failed"
         started = time.perf_counter()
-        if self.is_main_process:
-            self.host.hook.ganzoo_run_start(run=self)
+        failure: BaseException | None = None
         try:
+            if self.is_main_process:
+                self.hooks("ganzoo_run_start", run=self)
             for net in self.networks.values():
                 net.train()
             while self.step < self.total_steps:
@@ -786,18 +821,28 @@ class Trainer:
                     break
             else:
                 self.status = "completed"
+        except BaseException as error:
+            failure = error
+            raise
         finally:
-            progress.close()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-            if metrics is not None:
-                metrics.close()
-                if metrics.path.exists():
-                    plot_losses(metrics.path, self.directory / "loss_curves.png")
-                self.host.hook.ganzoo_run_end(run=self, status=self.status)
+            try:
+                progress.close()
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
+                if metrics is not None:
+                    metrics.close()
+                    if metrics.path.exists():
+                        plot_losses(metrics.path, self.directory / "loss_curves.png")
+                    self.hooks("ganzoo_run_end", run=self, status=self.status)
+            finally:
+                self._close_directory(failure)
         elapsed = time.perf_counter() - started
         logger.info("%s after %d steps (%.1f s); outputs in %s", self.status, self.step, elapsed, self.directory)
         return self.status
+
+
+def _default_directory(recipe: str) -> str:
+    return f"runs/{recipe}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
 def _main_thread() -> bool:
