@@ -112,8 +112,8 @@ def train_plain(recipe: str, budget: float, folder: Path, seed: int) -> tuple[Tr
 
 def measure(trainer: Trainer, n: int) -> dict[str, float]:
     """The figures compared: FID (and the held-out baseline), or FID and L1 for translation."""
-    paired = plan_evaluation(trainer).paired
-    return evaluate_run(trainer, metrics=["fid", "l1"] if paired else ["fid"], n=n, features="digits")
+    paired = plan_evaluation(trainer.built).paired
+    return evaluate_run(trainer.built, metrics=["fid", "l1"] if paired else ["fid"], n=n, features="digits")
 
 
 def _cell(values: dict[str, float] | None, key: str) -> str:

@@ -253,7 +253,7 @@ def _eval(args: argparse.Namespace) -> int:
     if dotted:  # features.download=true, features.weights_path=FILE
         params = {word.split("=", 1)[0][len("features.") :]: yaml.safe_load(word.split("=", 1)[1]) for word in dotted}
         features = {"name": features or "digits", **params}
-    values, plan, run = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
+    values, plan, run, step = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
     data = run.config["data"]["name"]
     keys = [key for name in plan.metrics for key in values if key == name or key.startswith(f"{name}_")]  # kid_std …
     if any(f"baseline/{key}" in values for key in keys):
@@ -262,7 +262,7 @@ def _eval(args: argparse.Namespace) -> int:
     else:
         print(_table([[key, f"{values[key]:.4g}"] for key in keys], ["METRIC", "VALUE"]))
     print()
-    what = f"step {run.step}" + (" (the best checkpoint)" if Path(plain["checkpoint"]).name == "best.pt" else "")
+    what = f"step {step}" + (" (the best checkpoint)" if Path(plain["checkpoint"]).name == "best.pt" else "")
     count = n if n is not None else int({**EVAL_DEFAULTS, **(run.config.get("eval") or {})}["n"])
     if plan.task == "generation":
         print(

@@ -15,10 +15,10 @@ from pathlib import Path
 HERE = Path(__file__).parent
 sys.path.insert(0, str(HERE))
 
-from test_golden import GOLDEN, LEGACY, golden_words, run_losses  # noqa: E402
+from test_golden import GOLDEN, LEGACY, golden_words, run_losses
 
-from ganzoo.cli import main  # noqa: E402
-from ganzoo.training import recipe_names  # noqa: E402
+from ganzoo.cli import main
+from ganzoo.training import recipe_names
 
 
 def record() -> None:

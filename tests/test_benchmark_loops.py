@@ -49,7 +49,7 @@ def test_hand_written_loop_matches_the_trainer(recipe: str, tmp_path: Path) -> N
     trainer = Trainer.create(resolve_run_config(words))
     loop = plain_loops.PlainLoop.beside(recipe, trainer)
     twins = loop.nets
-    loop.noise.set_state(trainer.noise_generator.get_state())
+    loop.noise.set_state(trainer.updates.noise_generator.get_state())
     for index, batch in enumerate(islice(iter(trainer.loader), STEPS)):
         torch.manual_seed(100 + index)  # dropout, the penalty's interpolation: the same draws on both sides
         trainer.step = index

@@ -190,7 +190,7 @@ def test_image_to_image_evaluation_on_the_test_split(tmp_path: Path) -> None:
     words = ["recipe=pix2pix", f"out={tmp_path / 'run'}", "train.steps=2", "generator.ngf=8", "discriminator.ndf=8", "train.batch_size=4", "train.progress=false"]
     trainer = Trainer.create(resolve_run_config(words))
     assert trainer.fit() == "completed"
-    values = evaluate_run(trainer, n=60)
+    values = evaluate_run(trainer.built, n=60)
     assert set(values) == {"fid", "l1", "psnr", "ssim"}
     assert values["fid"] > 0 and 0 < values["l1"] < 1 and values["psnr"] > 0 and -1 <= values["ssim"] <= 1
-    assert evaluate_run(trainer, n=60) == values  # seeded: the same weights give the same figures
+    assert evaluate_run(trainer.built, n=60) == values  # seeded: the same weights give the same figures

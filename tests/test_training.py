@@ -109,8 +109,8 @@ def test_a_lazy_penalty_runs_only_on_its_steps(tmp_path: Path, monkeypatch: pyte
 def test_the_dcgan_papers_training_is_a_few_words_away(tmp_path: Path) -> None:
     paper = ["optim.generator.lr=0.0002", "optim.discriminator.lr=0.0002", "loss.r1=none", "schedule.decay=none"]
     trainer = Trainer.create(resolve_run_config(tiny("dcgan", tmp_path / "run", steps=2, extra=paper)))
-    assert trainer.penalties == {} and sorted(trainer.config["schedule"]) == ["order"]
-    assert {group["lr"] for optimizer in trainer.optimizers.values() for group in optimizer.param_groups} == {0.0002}
+    assert trainer.built.penalties == {} and sorted(trainer.config["schedule"]) == ["order"]
+    assert {group["lr"] for optimizer in trainer.updates.optimizers.values() for group in optimizer.param_groups} == {0.0002}
     assert "loss.r1=none schedule.decay=none" in " ".join(trainer.config["defaults"].split())
 
 

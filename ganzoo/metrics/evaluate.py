@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from torchmetrics import Metric
 
     from ganzoo.registry import Registry
-    from ganzoo.training.trainer import AdversarialPair, Trainer
+    from ganzoo.training.build import AdversarialPair, BuiltRun
 
 logger = logging.getLogger("ganzoo.metrics")
 
@@ -90,27 +90,27 @@ def _settings(config: Mapping[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _generators_behind(trainer: Trainer, tensor: str) -> list[str]:
+def _generators_behind(run: BuiltRun, tensor: str) -> list[str]:
     """The generators whose outputs ``tensor`` is computed from (through blends and other tensors)."""
     found: list[str] = []
     pending, seen = [tensor], set()
     while pending:
         name = pending.pop()
-        if name in seen or name not in trainer.computations:
+        if name in seen or name not in run.computations:
             continue
         seen.add(name)
-        computation = trainer.computations[name]
-        if computation.net and computation.net in trainer.generators and computation.net not in found:
+        computation = run.computations[name]
+        if computation.net and computation.net in run.generators and computation.net not in found:
             found.append(computation.net)
-        pending.extend(computation.sources(trainer.networks))
+        pending.extend(computation.sources(run.networks))
     return found
 
 
-def plan_evaluation(trainer: Trainer, metrics: Sequence[str] | None = None) -> Plan:
+def plan_evaluation(run: BuiltRun, metrics: Sequence[str] | None = None) -> Plan:
     """Decide what :func:`evaluate_run` measures for a run, checking the names without computing anything.
 
     Args:
-        trainer: The run.
+        run: The built run.
         metrics: Measure names; default: the run's ``eval.metrics``, plus ``l1``, ``psnr`` and
             ``ssim`` for image-to-image runs on paired data.
 
@@ -119,19 +119,19 @@ def plan_evaluation(trainer: Trainer, metrics: Sequence[str] | None = None) -> P
             no paired targets.
         UnknownPartError: For an unknown measure name.
     """
-    if not trainer.adversarial:
+    if not run.adversarial:
         raise ConfigError("the run has no adversarial entry, so nothing says which tensor is generated")
-    pair = trainer.adversarial[0]
-    translation = any("source" in trainer.networks[g].inputs for g in _generators_behind(trainer, pair.fake))
+    pair = run.adversarial[0]
+    translation = any("source" in run.networks[g].inputs for g in _generators_behind(run, pair.fake))
     # "image" is a target paired with its item's source; the unpaired domains are "A" and "B".
     paired = translation and pair.real == "image"
-    names = list(metrics) if metrics is not None else list(_settings(trainer.config)["metrics"])
+    names = list(metrics) if metrics is not None else list(_settings(run.config)["metrics"])
     if metrics is None and paired:
         names += [name for name in PAIRED_METRICS if name not in names]
     if not names:
         raise ConfigError("no metric to compute: name at least one, e.g. metric=fid")
     for name in names:
-        measure = _measure(trainer.registry, name)
+        measure = _measure(run.registry, name)
         if measure.family == "paired" and not paired:
             what = "generates from noise" if not translation else f"compares '{pair.fake}' with unpaired '{pair.real}' images"
             raise ConfigError(
@@ -152,20 +152,14 @@ def _measure(registry: Registry, name: str) -> Measure:
 
 
 @contextlib.contextmanager
-def _isolated(trainer: Trainer, seed: int) -> Iterator[dict[str, torch.nn.Module]]:
+def _isolated(run: BuiltRun, seed: int) -> Iterator[dict[str, torch.nn.Module]]:
     """Evaluation-mode networks (weight averages where kept), no gradients, and untouched random streams."""
     saved = ckpt.capture_rng_state()
-    networks = {name: trainer.schedule.averaged(name) or net for name, net in trainer.networks.items()}
-    modes = {name: net.training for name, net in networks.items()}
     try:
         torch.manual_seed(seed)  # data sets that draw from the global stream
-        for net in networks.values():
-            net.eval()
-        with torch.no_grad():
+        with run.inference() as networks:
             yield networks
     finally:
-        for name, net in networks.items():
-            net.train(modes[name])
         ckpt.restore_rng_state(saved)
 
 
@@ -267,8 +261,8 @@ def _data_key(config: Mapping[str, Any], split: str, tensor: str, limit: int) ->
     return json.dumps([config["data"], split, tensor, limit], sort_keys=True, default=str)
 
 
-def _reference(trainer: Trainer, dataset: Any, split: str, tensor: str, limit: int) -> _Reference:
-    key = _data_key(trainer.config, split, tensor, limit)
+def _reference(run: BuiltRun, dataset: Any, split: str, tensor: str, limit: int) -> _Reference:
+    key = _data_key(run.config, split, tensor, limit)
     if key not in _references:
         if len(_references) >= 8:  # a long-lived process evaluating many runs: keep the newest
             _references.pop(next(iter(_references)))
@@ -276,10 +270,10 @@ def _reference(trainer: Trainer, dataset: Any, split: str, tensor: str, limit: i
     return _references[key]
 
 
-def held_out_split(trainer: Trainer) -> Any | None:
+def held_out_split(run: BuiltRun) -> Any | None:
     """The run's data set rebuilt with ``split="test"``, or ``None`` when its part has no such split."""
-    slot = trainer.config["data"]
-    part = trainer.registry.get("dataset", str(slot[NAME_KEY]))
+    slot = run.config["data"]
+    part = run.registry.get("dataset", str(slot[NAME_KEY]))
     if not part.accepts("split"):
         return None
     key = json.dumps(slot, sort_keys=True, default=str)
@@ -296,7 +290,7 @@ def held_out_split(trainer: Trainer) -> Any | None:
 
 
 def evaluate_run(
-    trainer: Trainer,
+    run: BuiltRun,
     *,
     metrics: Sequence[str] | None = None,
     n: int | None = None,
@@ -306,7 +300,7 @@ def evaluate_run(
     """Measure a run's generator now (see the module notes for what is compared with what).
 
     Args:
-        trainer: The run (a :class:`~ganzoo.training.Trainer`, new, resumed or mid-training).
+        run: The built run (of a new, resumed or training :class:`~ganzoo.training.Trainer`, or a checkpoint's).
         metrics: Measure names (parts of kind ``metric``); default: see :func:`plan_evaluation`.
         n: Images to generate (noise runs) or test items to translate at most (image-to-image runs);
             default: the run's ``eval.n``.
@@ -324,20 +318,20 @@ def evaluate_run(
         ConfigError: For measures that do not apply to the run, or ``n`` below 2.
         FeaturesError: When the feature extractor's weights cannot be had.
     """
-    settings = _settings(trainer.config)
-    plan = plan_evaluation(trainer, metrics)
+    settings = _settings(run.config)
+    plan = plan_evaluation(run, metrics)
     count = int(settings["n"] if n is None else n)
     if count < 2:
         raise ConfigError(f"n={count}: measuring a distribution needs at least 2 images")
-    measures = [_measure(trainer.registry, name) for name in plan.metrics]
+    measures = [_measure(run.registry, name) for name in plan.metrics]
     extractor = None
     if any(m.family != "paired" for m in measures):
-        extractor = build_features(settings["features"] if features is None else features, trainer.registry).to(trainer.device)
-    with _isolated(trainer, seed) as networks:
+        extractor = build_features(settings["features"] if features is None else features, run.registry).to(run.device)
+    with _isolated(run, seed) as networks:
         if plan.task == "generation":
-            results = _evaluate_generation(trainer, plan, networks, measures, extractor, count, seed)
+            results = _evaluate_generation(run, plan, networks, measures, extractor, count, seed)
         else:
-            results = _evaluate_translation(trainer, plan, networks, measures, extractor, count, seed)
+            results = _evaluate_translation(run, plan, networks, measures, extractor, count, seed)
     return results
 
 
@@ -350,7 +344,7 @@ def _values(measures: Sequence[Measure], metrics: Mapping[str, Metric], seed: in
 
 
 def _evaluate_generation(
-    trainer: Trainer,
+    run: BuiltRun,
     plan: Plan,
     networks: Mapping[str, torch.nn.Module],
     measures: Sequence[Measure],
@@ -358,48 +352,48 @@ def _evaluate_generation(
     count: int,
     seed: int,
 ) -> dict[str, float]:
-    device, pair = trainer.device, plan.pair
+    device, pair = run.device, plan.pair
     assert extractor is not None  # generation has no paired measure
-    reference = _reference(trainer, trainer.dataset, "train", pair.real, REFERENCE_LIMIT)
+    reference = _reference(run, run.dataset, "train", pair.real, REFERENCE_LIMIT)
     metrics = reference.load(measures, extractor, device)
     metrics |= {m.name: m.make(_share(extractor)).to(device) for m in measures if m.family == "samples"}
     fed = [(m, metrics[m.name]) for m in measures]
     noise = torch.Generator(device=device).manual_seed(seed)
-    classes = int(trainer.context.num_classes or 0)
+    classes = int(run.context.num_classes or 0)
     made = 0
     # Real items supply whatever else the generator reads (labels, say), spread over the data set
     # and cycled when n exceeds it; class-conditional generators get every class in turn.
-    length = len(trainer.dataset)
+    length = len(run.dataset)
     indices = _spread(length, count) if count <= length else [i % length for i in range(count)]
-    for batch in _batches(trainer.dataset, indices):
+    for batch in _batches(run.dataset, indices):
         size = next(iter(batch.values())).shape[0]
         batch = {key: value.to(device) for key, value in batch.items()}
         if "label" in batch and classes:
             batch["label"] = (torch.arange(made, made + size, device=device) % classes).to(batch["label"].dtype)
-        tensors = StepTensors(batch, trainer.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
+        tensors = StepTensors(batch, run.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
         _update(fed, tensors[pair.fake].float(), real=False)
         made += size
     _share(extractor).forget()
     results = _values(measures, metrics, seed)
-    results |= _baseline(trainer, reference, [m for m in measures if m.family == "distribution"], extractor, seed)
+    results |= _baseline(run, reference, [m for m in measures if m.family == "distribution"], extractor, seed)
     return results
 
 
 def _baseline(
-    trainer: Trainer, reference: _Reference, measures: Sequence[Measure], extractor: FeatureExtractor, seed: int
+    run: BuiltRun, reference: _Reference, measures: Sequence[Measure], extractor: FeatureExtractor, seed: int
 ) -> dict[str, float]:
     """The held-out test images measured against the training reference, once per process."""
     if not measures:
         return {}
-    test = held_out_split(trainer)
+    test = held_out_split(run)
     if test is None:
         return {}
     missing = [m for m in measures if (m.key, extractor.key) not in reference.baselines]
     if missing:
-        metrics = reference.load(missing, extractor, trainer.device)
+        metrics = reference.load(missing, extractor, run.device)
         fed = [(m, metrics[m.name]) for m in missing]
         for batch in _batches(test, _spread(len(test), REFERENCE_LIMIT)):
-            _update(fed, batch[reference.tensor].to(trainer.device), real=False)
+            _update(fed, batch[reference.tensor].to(run.device), real=False)
         _share(extractor).forget()
         for measure in missing:
             reference.baselines[measure.key, extractor.key] = _values([measure], metrics, seed)
@@ -410,7 +404,7 @@ def _baseline(
 
 
 def _evaluate_translation(
-    trainer: Trainer,
+    run: BuiltRun,
     plan: Plan,
     networks: Mapping[str, torch.nn.Module],
     measures: Sequence[Measure],
@@ -418,16 +412,16 @@ def _evaluate_translation(
     count: int,
     seed: int,
 ) -> dict[str, float]:
-    device, pair = trainer.device, plan.pair
-    test = held_out_split(trainer)
+    device, pair = run.device, plan.pair
+    test = held_out_split(run)
     split = "test"
     if test is None:
         logger.warning(
             "data set '%s' takes no split parameter: measuring on its training items, which flatters the generator",
-            trainer.config["data"][NAME_KEY],
+            run.config["data"][NAME_KEY],
         )
-        test, split = trainer.dataset, "train"
-    reference = _reference(trainer, test, split, pair.real, count)
+        test, split = run.dataset, "train"
+    reference = _reference(run, test, split, pair.real, count)
     metrics: dict[str, Metric] = {}
     if extractor is not None:
         metrics |= reference.load(measures, extractor, device)
@@ -437,7 +431,7 @@ def _evaluate_translation(
     noise = torch.Generator(device=device).manual_seed(seed)
     for batch in _batches(test, reference.indices):
         batch = {key: value.to(device) for key, value in batch.items()}
-        tensors = StepTensors(batch, trainer.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
+        tensors = StepTensors(batch, run.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
         fake, real = tensors[pair.fake].float(), tensors[pair.real].float()
         _update(fed, fake, real=False)
         for measure in measures:
@@ -456,7 +450,7 @@ def evaluate_checkpoint(
     features: str | Mapping[str, Any] | None = None,
     device: str | None = None,
     seed: int = 0,
-) -> tuple[dict[str, float], Plan, Trainer]:
+) -> tuple[dict[str, float], Plan, BuiltRun, int]:
     """Measure the generator a checkpoint holds (its weight average, when the run kept one).
 
     Args:
@@ -468,25 +462,21 @@ def evaluate_checkpoint(
         seed: See :func:`evaluate_run`.
 
     Returns:
-        The figures, what was measured, and the rebuilt run (for its data set and configuration).
+        The figures, what was measured, the rebuilt run (for its data set and configuration), and the
+        step the checkpoint was taken at.
 
     Raises:
         CheckpointError: If the checkpoint cannot be read or does not fit its configuration.
     """
-    from ganzoo.config import apply_words
-    from ganzoo.training.trainer import Trainer
+    from ganzoo.plugins import get_registry
+    from ganzoo.training.build import restore_run
+    from ganzoo.training.devices import select_device
 
-    path = ckpt.resolve_checkpoint(Path(checkpoint))
-    state = ckpt.load_checkpoint(path)
-    config = apply_words(state["config"], [f"train.device={device}"] if device else [])
-    # Rebuilt to be measured, not trained: its own periodic evaluation (and the weights that may
-    # need) stays off, while eval.n, eval.metrics and eval.features still give the defaults.
-    config["eval"] = {**dict(config.get("eval") or {}), "every": 0}
-    directory = path.parent.parent if path.parent.name == "checkpoints" else path.parent
-    config["out"] = str(directory)
-    trainer = Trainer(config, directory, state=state)
-    plan = plan_evaluation(trainer, metrics)
-    return evaluate_run(trainer, metrics=metrics, n=n, features=features, seed=seed), plan, trainer
+    state = ckpt.load_checkpoint(checkpoint)
+    config = state["config"]
+    run = restore_run(state, get_registry(), select_device(device or str(config["train"]["device"])))
+    plan = plan_evaluation(run, metrics)
+    return evaluate_run(run, metrics=metrics, n=n, features=features, seed=seed), plan, run, int(state["step"])
 
 
 def finite(values: Mapping[str, float]) -> dict[str, float]:

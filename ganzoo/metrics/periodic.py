@@ -80,7 +80,7 @@ class PeriodicEvaluation:
             return
         if self.n < 2:
             raise ConfigError(f"eval.n={self.n}: measuring a distribution needs at least 2 images")
-        self.metrics = plan_evaluation(trainer).metrics  # checks every name and that each applies
+        self.metrics = plan_evaluation(trainer.built).metrics  # checks every name and that each applies
         # Built now (once per process) so that missing weights stop the run before it trains.
         self.features = build_features(settings["features"], trainer.registry)
         if self.best is not None:
@@ -140,7 +140,7 @@ class PeriodicEvaluation:
         improved = False
         if trainer.is_main_process:
             try:
-                values = finite(evaluate_run(trainer, metrics=self.metrics, n=self.n, features=self.features, seed=self.seed))
+                values = finite(evaluate_run(trainer.built, metrics=self.metrics, n=self.n, features=self.features, seed=self.seed))
             except GanzooError as error:
                 # e.g. Inception weights that cannot be had: training goes on, the figures are missing.
                 logger.warning("step %d: evaluation failed: %s", trainer.step, error)

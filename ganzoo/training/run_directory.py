@@ -22,6 +22,7 @@ import shutil
 import socket
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -72,6 +73,33 @@ def enclosing_run_directory(path: Path) -> Path | None:
         if folder.is_dir() and is_run_directory(folder):
             return folder
     return None
+
+
+def default_directory(recipe: str) -> str:
+    """Where a run goes when ``out=`` does not say: ``runs/<recipe>-<date>-<time>``."""
+    return f"runs/{recipe}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def resume_directory(source: Path, out: Path | None, *, check_lock: bool = True) -> tuple[Path | None, bool]:
+    """Where a resumed checkpoint continues, and whether that is a new run directory.
+
+    A checkpoint in a run directory continues there; a loose one (``None`` is returned: the caller
+    names a new directory) or one given ``out=`` elsewhere continues in a new directory.
+
+    Args:
+        source: The ``resume=`` path: a run directory or a checkpoint file.
+        out: The ``out=`` directory, if given.
+        check_lock: Refuse at once if another process trains in the run directory it continues.
+
+    Raises:
+        RunLockedError: If ``check_lock`` and another process holds the run directory.
+    """
+    own = run_directory_of(source)
+    if own is not None and (out is None or Path(out).absolute() == own.absolute()):
+        if check_lock:
+            RunLock(own).acquire_or_refuse_now()  # before anything is built
+        return own, False
+    return out, True
 
 
 def check_output_directory(path: Path) -> None:
@@ -156,7 +184,7 @@ def _lock_file(path: Path) -> IO[str]:
         import fcntl
     except ImportError:  # no flock (Windows): a file created exclusively, held open by its creator
         return _exclusive_file(path)
-    stream = open(path, "a+", encoding="utf-8")
+    stream = open(path, "a+", encoding="utf-8")  # noqa: SIM115  (held open: the lock lives as long as the file)
     try:
         fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:

@@ -1,16 +1,10 @@
-"""One generic trainer for every recipe.
+"""The training loop: one generic trainer for every recipe.
 
-:class:`Trainer` turns a resolved configuration into networks, losses, optimisers and schedules, and
-runs the alternating GAN updates the configuration describes: no code here knows any recipe. A step:
-
-1. takes a batch and makes the tensors ``forward`` describes, on demand (:mod:`ganzoo.training.graph`);
-2. updates the discriminators: for each ``adversarial`` entry, the adversarial loss on real and
-   (detached, optionally pooled) fake images, plus every penalty;
-3. updates the generators: the adversarial losses through the (frozen) discriminators, plus every
-   reconstruction loss on the tensors its ``objective`` entry names;
-
-in the order and at the ratio the schedules say. Generated tensors are computed once per step and
-shared by both updates.
+:class:`Trainer` builds a run from its configuration (:mod:`ganzoo.training.build`), takes training
+steps on it (:mod:`ganzoo.training.step`) in the order and at the ratio the schedules say, and does
+what a run does around the steps: it feeds batches (resumable mid-epoch), logs losses, writes sample
+grids and checkpoints, evaluates, calls the plugins' lifecycle hooks, and stops cleanly on a signal.
+No code here knows any recipe.
 """
 
 from __future__ import annotations
@@ -20,64 +14,33 @@ import math
 import random
 import signal
 import time
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from torch import nn
-from torch.utils.data import DataLoader
 
-from ganzoo.assembly import Context, build_network
 from ganzoo.atomic import atomic_write_text
-from ganzoo.config import NAME_KEY, slot_params, to_yaml
-from ganzoo.errors import ConfigError, GanzooError, IncompatiblePartsError, did_you_mean
+from ganzoo.config import to_yaml
+from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.network import GanNetwork
 from ganzoo.plugins import PluginHost, get_host
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed
-from ganzoo.training.devices import autocast, check_amp, select_device
-from ganzoo.training.graph import StepTensors, check_sources, parse_forward
-from ganzoo.training.outputs import MetricsLog, image_grid, plot_losses, save_png
-from ganzoo.training.pool import HistoryPool
-from ganzoo.training.run_directory import RunDirectory, RunLock, check_output_directory, run_directory_of
-from ganzoo.training.sampler import ResumableSampler
-from ganzoo.zoo.losses import AdversarialLoss, Penalty, ReconstructionLoss
-from ganzoo.zoo.schedules import CombinedSchedule
+from ganzoo.training.build import INSTANCES, BuiltRun, build_run
+from ganzoo.training.devices import check_amp, select_device
+from ganzoo.training.feed import BatchFeed
+from ganzoo.training.outputs import MetricsLog, plot_losses, save_png
+from ganzoo.training.previews import preview_grid
+from ganzoo.training.run_directory import RunDirectory, check_output_directory, default_directory, resume_directory
+from ganzoo.training.step import NOISE_SEED_OFFSET, TrainingStep
 
 logger = logging.getLogger("ganzoo.training")
-
-ROLES = ("generator", "discriminator")
 
 
 class DivergenceError(GanzooError):
     """A loss became NaN or infinite."""
-
-
-@dataclass(frozen=True)
-class AdversarialPair:
-    """One ``adversarial`` entry: a discriminator judging a real and a generated tensor."""
-
-    discriminator: str
-    real: str
-    fake: str
-    condition: str | None
-    loss: str
-    weight: float
-
-
-@dataclass(frozen=True)
-class Objective:
-    """A reconstruction-style loss and the tensors it compares."""
-
-    key: str
-    loss: ReconstructionLoss
-    output: str
-    target: str
-    mask: str | None
 
 
 def seed_everything(seed: int) -> None:
@@ -87,24 +50,10 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _sum(terms: list[torch.Tensor]) -> torch.Tensor:
-    """The sum of a step's loss terms, with no zero tensor to start from (one kernel fewer per update)."""
-    total = terms[0]
-    for term in terms[1:]:
-        total = total + term
-    return total
-
-
-def _set_requires_grad(modules: Mapping[str, nn.Module], flag: bool) -> None:
-    for module in modules.values():
-        for parameter in module.parameters():
-            parameter.requires_grad_(flag)
-
-
 class Trainer:
     """Trains the networks a configuration describes.
 
-    Build one with :meth:`create` (a new run) or :meth:`resume` (continue a run directory), then call
+    Build one with :meth:`create` (a new run) or :meth:`resume` (continue from a checkpoint), then call
     :meth:`fit`. Plugins see it as the ``run`` argument of the lifecycle hooks.
 
     Args:
@@ -119,8 +68,11 @@ class Trainer:
         config: The resolved configuration; parameters the context decided are filled in.
         directory: Where outputs go.
         step: Steps taken so far.
-        epoch: Epochs completed so far.
-        networks: Every network by instance name (``G``, ``D_A``, …).
+        feed: The batches (:class:`~ganzoo.training.feed.BatchFeed`), with the epochs completed so far.
+        built: The run's parts (:class:`~ganzoo.training.build.BuiltRun`): data set, networks, losses,
+            schedules and their wiring.
+        updates: What takes the steps (:class:`~ganzoo.training.step.TrainingStep`): optimisers,
+            learning-rate schedulers, history pools, the noise stream.
         is_main_process: Whether this process writes outputs (rank 0).
     """
 
@@ -140,13 +92,9 @@ class Trainer:
         #: The lifecycle hooks of this run; a plugin whose hook raises is left out (see ganzoo.plugins).
         self.hooks = self.host.run_hooks()
         self._run_directory: RunDirectory | None = None
-        self.registry = self.host.registry
         self.step = 0
-        self.epoch = 0
-        self.epoch_items = 0  # items consumed so far in this epoch, by all processes together
         self.status = "created"
         self._stop_signal: int | None = None
-        self._iterator: Iterator[dict[str, torch.Tensor]] | None = None
         train = config["train"]
         # Every process builds the same networks from the same seed; each then draws its own
         # random streams (dropout, augmentation, noise) from seed + rank.
@@ -156,47 +104,20 @@ class Trainer:
         self.is_main_process = self.group.is_main
         if self.group.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.group.local_rank)
-        self.amp = check_amp(str(train["amp"]), self.device)
+        amp = check_amp(str(train["amp"]), self.device)
         if train["on_nonfinite"] not in ("stop", "skip"):
             raise ConfigError(f"train.on_nonfinite={train['on_nonfinite']!r}: use stop (end the run) or skip (drop that update)")
-        self.dataset = self._build_dataset()
-        self.context = self._context()
-        self.sample_item = self.dataset[0]
-        self.networks = self._build_networks()
-        self.generators = {n: m for n, m in self.networks.items() if self.roles[n] == "generator"}
-        self.discriminators = {n: m for n, m in self.networks.items() if self.roles[n] == "discriminator"}
-        self.memory_format = torch.channels_last if train["channels_last"] else torch.contiguous_format
-        if train["channels_last"]:
-            for network in self.networks.values():
-                network.to(memory_format=torch.channels_last)
-        # What a step calls: the networks themselves, or their compiled versions (the originals keep
-        # the weights and the checkpoint keys).
-        self.callables: dict[str, Any] = (
-            {name: torch.compile(network) for name, network in self.networks.items()} if train["compile"] else self.networks
-        )
-        self.computations = parse_forward(config["forward"], self.networks)
-        self.adversarial = self._adversarial_pairs()
-        self.losses = self._build_losses()
-        self.penalties = {key: loss for key, loss in self.losses.items() if isinstance(loss, Penalty)}
-        self.objectives = self._objectives()
-        check_sources(self.computations, self.networks, self.dataset.keys, self._tensors_read())
-        self._check_discriminator_inputs()
-        self.schedule = self._build_schedule()
-        self.optimizers, self.lr_schedulers = self._build_optimizers()
-        self.pools = {
-            pair.discriminator: HistoryPool(int(config["pool_size"]), seed=int(train["seed"]) + index)
-            for index, pair in enumerate(self.adversarial)
-        }
-        self.loader, self.sampler = self._build_loader()
-        self.steps_per_epoch = len(self.loader)
+        self.built: BuiltRun = build_run(config, self.host.registry, self.device)
+        self.updates = TrainingStep(self.built, group=self.group, amp=amp)
+        self.feed = BatchFeed(self.built.dataset, train, self.group, self.device)
+        self.loader = self.feed.loader
+        self.steps_per_epoch = len(self.feed)
         self.total_steps = self._total_steps()
-        self.noise_generator = torch.Generator(device=self.device).manual_seed(int(train["seed"]) + 7919 + self.group.rank)
-        self.scaler = torch.amp.GradScaler("cuda") if self.amp == "fp16" else None
         if self.group.enabled:
-            for network in self.networks.values():
+            for network in self.built.networks.values():
                 distributed.broadcast_module(network)
             seed_everything(int(train["seed"]) + self.group.rank)
-        self.schedule.attach(self.generators)
+        self.built.schedule.attach(self.built.generators)
         self._last_losses: dict[str, torch.Tensor] = {}
         if state is not None:
             self._load_state(state)
@@ -204,6 +125,16 @@ class Trainer:
 
         #: Quality measured every ``eval.every`` steps; checked here, before anything is written.
         self.evaluation = PeriodicEvaluation(self)
+
+    @property
+    def networks(self) -> dict[str, GanNetwork]:
+        """Every network by instance name (``G``, ``D_A``, …)."""
+        return self.built.networks
+
+    @property
+    def registry(self) -> Any:
+        """The registry the run's parts came from."""
+        return self.host.registry
 
     # --- construction ---------------------------------------------------------------------------
 
@@ -214,9 +145,10 @@ class Trainer:
         Raises:
             GanzooError: For any problem with the configuration, before anything is written.
         """
-        directory = Path(config.get("out") or _default_directory(config["recipe"]))
+        directory = Path(config.get("out") or default_directory(config["recipe"]))
         check_output_directory(directory)
-        config = {**config, "out": str(directory)}
+        # A new run records its own instances: any recorded in a reused config.yaml are rebuilt afresh.
+        config = {**config, "out": str(directory), INSTANCES: {}}
         return cls(config, directory, host=host)
 
     @classmethod
@@ -246,222 +178,15 @@ class Trainer:
             if not word.startswith("train."):
                 raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* settings (and out=DIR) may change")
         source = Path(directory)
-        own = run_directory_of(source)
-        if own is not None and not outs and distributed.is_main_launch():
-            RunLock(own).acquire_or_refuse_now()  # refuse at once, before anything is built
+        out = Path(outs[-1].split("=", 1)[1].strip()) if outs else None
+        target, new = resume_directory(source, out, check_lock=distributed.is_main_launch())
         state = ckpt.load_checkpoint(source)
         config = apply_words(state["config"], words)
-        if outs or own is None:
-            target = Path(outs[-1].split("=", 1)[1].strip()) if outs else Path(_default_directory(str(config.get("recipe") or "run")))
-            if own is not None and target.absolute() == own.absolute():
-                target, new = own, False
-            else:
-                check_output_directory(target)
-                new = True
-        else:
-            target, new = own, False
+        target = target or Path(default_directory(str(config.get("recipe") or "run")))
+        if new:
+            check_output_directory(target)
         config["out"] = str(target)
         return cls(config, target, host=host, state=state, new_directory=new)
-
-    def _build_dataset(self) -> Any:
-        slot = self.config["data"]
-        part = self.registry.get("dataset", str(slot[NAME_KEY]))
-        params = slot_params(slot)
-        if self.config.get("image_size") is not None and "image_size" not in params and part.accepts("image_size"):
-            params["image_size"] = self.config["image_size"]
-        dataset = part.build(**params)
-        if len(dataset) == 0:
-            raise ConfigError(f"data set '{part.name}' is empty")
-        self.config["data"] = {NAME_KEY: part.name, **part.defaults(), **part.check(params)}
-        return dataset
-
-    def _context(self) -> Context:
-        data = self.dataset
-        facts = {
-            "image_size": data.image_size,
-            "channels": data.channels,
-            "source_channels": data.source_channels,
-            "num_classes": data.num_classes or None,
-        }
-        for key, value in facts.items():
-            wanted = self.config.get(key)
-            if wanted is not None and value is not None and wanted != value:
-                raise IncompatiblePartsError(
-                    f"{key}={wanted} but data set '{self.config['data'][NAME_KEY]}' has {key}={value}; "
-                    f"remove {key}= or choose data that matches"
-                )
-            self.config[key] = value
-        return Context(latent_dim=int(self.config["latent_dim"]), **facts)
-
-    def _channels_of(self, tensor: str) -> int | None:
-        value = self.sample_item.get(tensor)
-        return int(value.shape[0]) if isinstance(value, torch.Tensor) and value.dim() == 3 else None
-
-    def _build_networks(self) -> dict[str, GanNetwork]:
-        networks: dict[str, GanNetwork] = {}
-        self.roles: dict[str, str] = {}
-        specs = self.config["networks"]
-        if not specs:
-            raise ConfigError("the configuration names no networks (networks: {G: generator, D: discriminator})")
-        adversarial = list(self.config["adversarial"])
-        forward = dict(self.config["forward"])
-        resolved: dict[str, dict[str, Any]] = {}
-        for instance, slot_key in specs.items():
-            if slot_key not in ROLES:
-                raise ConfigError(f"networks.{instance}: '{slot_key}' is not a network slot; use generator or discriminator")
-            extra: dict[str, Any] = {}
-            context = Context(**vars(self.context))
-            if slot_key == "discriminator":
-                condition = next((p.get("condition") for p in adversarial if p.get("discriminator") == instance), None)
-                if condition:
-                    extra["cond_channels"] = self._channels_of(str(condition)) or self.context.channels
-                else:
-                    extra["cond_channels"] = 0
-                real = next((p.get("real") for p in adversarial if p.get("discriminator") == instance), None)
-                context.channels = self._channels_of(str(real)) or context.channels
-            else:
-                # An image-to-image generator reads the channels of its source and writes those of
-                # the real images its output is compared with.
-                uses = [e for e in forward.values() if isinstance(e, Mapping) and e.get("net") == instance and e.get("method", "forward") == "forward"]
-                sources = [self._channels_of(str(dict(e.get("inputs") or {}).get("source", "source"))) for e in uses]
-                context.source_channels = next((c for c in sources if c), context.source_channels)
-                outputs = {name for name, e in forward.items() if e in uses}
-                real = next((p.get("real") for p in adversarial if p.get("fake") in outputs), None)
-                context.channels = self._channels_of(str(real)) if real else context.channels
-            built = build_network(self.registry, slot_key, self.config[slot_key], context, **extra)
-            networks[instance] = built.module.to(self.device)
-            self.roles[instance] = slot_key
-            resolved.setdefault(slot_key, {NAME_KEY: built.part.name, **built.params})
-        self.config.update(resolved)
-        return networks
-
-    def _adversarial_pairs(self) -> list[AdversarialPair]:
-        pairs = []
-        for index, entry in enumerate(self.config["adversarial"]):
-            where = f"adversarial[{index}]"
-            missing = {"discriminator", "real", "fake"} - set(entry)
-            if missing:
-                raise ConfigError(f"{where} needs discriminator, real and fake (missing: {', '.join(sorted(missing))})")
-            name = str(entry["discriminator"])
-            if name not in self.discriminators:
-                raise ConfigError(f"{where}: '{name}' is not a discriminator{did_you_mean(name, self.discriminators)}")
-            pairs.append(
-                AdversarialPair(
-                    name, str(entry["real"]), str(entry["fake"]), entry.get("condition"),
-                    str(entry.get("loss", "adversarial")), float(entry.get("weight", 1.0)),
-                )
-            )
-        return pairs
-
-    def _build_losses(self) -> dict[str, Any]:
-        losses = {}
-        for key, slot in self.config["loss"].items():
-            part = self.registry.get("loss", str(slot[NAME_KEY]))
-            loss = part.build(**slot_params(slot))
-            if not isinstance(loss, (AdversarialLoss, Penalty, ReconstructionLoss)):
-                raise ConfigError(
-                    f"loss.{key}: {part.label} is neither an adversarial loss, a penalty nor a reconstruction loss"
-                )
-            losses[key] = loss
-            self.config["loss"][key] = {NAME_KEY: part.name, **part.defaults(), **part.check(slot_params(slot))}
-        for pair in self.adversarial:
-            if not isinstance(losses.get(pair.loss), AdversarialLoss):
-                raise ConfigError(f"the adversarial pair of '{pair.discriminator}' needs an adversarial loss at loss.{pair.loss} (e.g. loss.{pair.loss}=nonsaturating)")
-        return losses
-
-    def _objectives(self) -> list[Objective]:
-        objectives = []
-        wiring = self.config["objective"]
-        for key, loss in self.losses.items():
-            if not isinstance(loss, ReconstructionLoss):
-                continue
-            if key not in wiring:
-                raise ConfigError(f"loss.{key} compares tensors, but objective.{key} does not say which: add objective.{key}.output=… and objective.{key}.target=…")
-            entry = wiring[key]
-            if loss.weight == 0:
-                continue  # switched off: its tensors are never computed
-            objectives.append(Objective(key, loss, str(entry["output"]), str(entry["target"]), entry.get("mask")))
-        return objectives
-
-    def _tensors_read(self) -> list[tuple[str, str]]:
-        used = []
-        for index, pair in enumerate(self.adversarial):
-            used += [(f"adversarial[{index}]", t) for t in (pair.real, pair.fake, pair.condition) if t]
-        for objective in self.objectives:
-            used += [(f"objective.{objective.key}", t) for t in (objective.output, objective.target, objective.mask) if t]
-        used += [("samples.show", str(t)) for t in self.config["samples"]["show"]]
-        return used
-
-    def _check_discriminator_inputs(self) -> None:
-        for pair in self.adversarial:
-            inputs = self.discriminators[pair.discriminator].inputs
-            if "condition" in inputs and not pair.condition:
-                raise ConfigError(f"discriminator '{pair.discriminator}' takes a condition; set it in its adversarial entry (condition: source)")
-            if "label" in inputs and "label" not in self.dataset.keys:
-                raise IncompatiblePartsError(
-                    f"discriminator '{pair.discriminator}' needs class labels, but data set "
-                    f"'{self.config['data'][NAME_KEY]}' has none (its items hold {', '.join(self.dataset.keys)})"
-                )
-            unknown = set(inputs) - {"image", "condition", "label"}
-            if unknown:
-                raise IncompatiblePartsError(f"discriminator '{pair.discriminator}' takes {', '.join(sorted(unknown))}, which the trainer cannot feed")
-            if self.config["pool_size"] and pair.condition:
-                raise ConfigError("pool_size > 0 cannot be combined with a conditional discriminator (pooled fakes lose their condition)")
-
-    def _build_schedule(self) -> CombinedSchedule:
-        schedules = []
-        for key, slot in self.config["schedule"].items():
-            part = self.registry.get("schedule", str(slot[NAME_KEY]))
-            schedules.append(part.build(**slot_params(slot)))
-            self.config["schedule"][key] = {NAME_KEY: part.name, **part.defaults(), **part.check(slot_params(slot))}
-        return CombinedSchedule(schedules)
-
-    def _build_optimizers(self) -> tuple[dict[str, torch.optim.Optimizer], dict[str, torch.optim.lr_scheduler.LambdaLR]]:
-        settings = self.config["optim"]
-        rates = self.schedule.learning_rates({role: float(settings[role]["lr"]) for role in ROLES})
-        optimizers, schedulers = {}, {}
-        for name, network in self.networks.items():
-            role = self.roles[name]
-            options = settings[role]
-            fused = bool(self.config["train"]["fused_optimizer"])
-            optimizer = torch.optim.Adam(
-                network.parameters(),
-                lr=rates[role],
-                betas=tuple(float(b) for b in options.get("betas", (0.5, 0.999))),
-                weight_decay=float(options.get("weight_decay", 0.0)),
-                foreach=None if fused else True,
-                fused=fused or None,
-            )
-            optimizers[name] = optimizer
-            schedulers[name] = torch.optim.lr_scheduler.LambdaLR(optimizer, self.schedule.lr_factor)
-        return optimizers, schedulers
-
-    def _build_loader(self) -> tuple[DataLoader, ResumableSampler]:
-        train = self.config["train"]
-        batch_size = int(train["batch_size"])
-        share = len(self.dataset) // self.group.world_size
-        if batch_size < 1 or batch_size > share:
-            raise ConfigError(
-                f"train.batch_size={batch_size} (per process) must lie between 1 and the {share} items each of "
-                f"{self.group.world_size} process(es) gets from the data set"
-            )
-        sampler = ResumableSampler(
-            len(self.dataset), seed=int(train["seed"]), num_replicas=self.group.world_size, rank=self.group.rank
-        )
-        workers = int(train["num_workers"])
-        loader = DataLoader(
-            self.dataset,
-            batch_size=batch_size,
-            sampler=sampler,
-            num_workers=workers,
-            drop_last=True,
-            pin_memory=self.device.type == "cuda",
-            persistent_workers=workers > 0,
-            # Its own generator: otherwise each new iterator draws its worker seed from the global
-            # stream, and a resumed run (which makes one more iterator) would drift from the original.
-            generator=torch.Generator().manual_seed(int(train["seed"])),
-        )
-        return loader, sampler
 
     def _total_steps(self) -> int:
         train = self.config["train"]
@@ -478,54 +203,43 @@ class Trainer:
         return {
             "config": self.config,
             "step": self.step,
-            "epoch": self.epoch,
-            "epoch_items": self.epoch_items,
+            **self.feed.state_dict(),
             "world_size": self.group.world_size,
-            "networks": {name: network.state_dict() for name, network in self.networks.items()},
-            "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
-            "lr_schedulers": {name: scheduler.state_dict() for name, scheduler in self.lr_schedulers.items()},
-            "schedule": self.schedule.state_dict(),
-            "pools": {name: pool.state_dict() for name, pool in self.pools.items()},
-            "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            "networks": {name: network.state_dict() for name, network in self.built.networks.items()},
+            **self.updates.state_dict(),
+            "schedule": self.built.schedule.state_dict(),
             "rng": self._rng_state(),
             # The latest value of each loss, logged until its next update (lazy penalties, n_critic).
             "last_losses": {key: value.detach().cpu() for key, value in self._last_losses.items()},
         }
 
     def _rng_state(self) -> dict[str, Any]:
-        state = {**ckpt.capture_rng_state(), "noise": self.noise_generator.get_state()}
+        state = {**ckpt.capture_rng_state(), "noise": self.updates.noise_generator.get_state()}
         if not self.group.enabled:
             return state
         return {**state, "ranks": distributed.gather_objects(state)}  # each process's own streams
 
     def _load_state(self, state: dict[str, Any]) -> None:
         try:
-            for name, network in self.networks.items():
+            for name, network in self.built.networks.items():
                 network.load_state_dict(state["networks"][name])
-            for name, optimizer in self.optimizers.items():
-                optimizer.load_state_dict(state["optimizers"][name])
-            for name, scheduler in self.lr_schedulers.items():
-                scheduler.load_state_dict(state["lr_schedulers"][name])
+            self.updates.load_state_dict(state)
         except (KeyError, RuntimeError, ValueError) as error:
             raise ckpt.CheckpointError(f"the checkpoint does not match this configuration's networks: {error}") from error
-        self.schedule.load_state_dict(state["schedule"])
-        for name, pool in self.pools.items():
-            pool.load_state_dict(state["pools"][name], self.device)
-        if self.scaler is not None and state.get("scaler"):
-            self.scaler.load_state_dict(state["scaler"])
-        self.step, self.epoch = int(state["step"]), int(state["epoch"])
-        self.epoch_items = int(state["epoch_items"])
+        self.built.schedule.load_state_dict(state["schedule"])
+        self.step = int(state["step"])
+        self.feed.load_state_dict(state)
         self._last_losses = {key: torch.as_tensor(value).to(self.device) for key, value in (state.get("last_losses") or {}).items()}
         rng = state["rng"]
         if int(state.get("world_size", 1)) != self.group.world_size:
             # Another process count: the streams cannot continue as they were; start new ones.
             seed = int(self.config["train"]["seed"]) + 1_000_003 * self.step + self.group.rank
             seed_everything(seed)
-            self.noise_generator.manual_seed(seed + 7919)
+            self.updates.noise_generator.manual_seed(seed + NOISE_SEED_OFFSET)
             return
         rng = rng.get("ranks", [rng])[self.group.rank]
         ckpt.restore_rng_state(rng)
-        self.noise_generator.set_state(rng["noise"])
+        self.updates.noise_generator.set_state(rng["noise"])
 
     def save_checkpoint(self) -> Path:
         """Write a checkpoint for the current step, update ``latest`` and drop old ones.
@@ -542,7 +256,7 @@ class Trainer:
         if bad:
             raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped without saving. {self._divergence_advice()}")
         if self.group.enabled:
-            distributed.check_replicas_agree(self.networks)
+            distributed.check_replicas_agree(self.built.networks)
         state = self.state_dict()
         if not self.is_main_process:
             return path
@@ -555,150 +269,18 @@ class Trainer:
         self.hooks("ganzoo_checkpoint_saved", run=self, step=self.step, path=path)
         return path
 
-    # --- one step ---------------------------------------------------------------------------------
-
-    def _noise(self, batch_size: int, latent_dim: int) -> torch.Tensor:
-        return torch.randn(batch_size, latent_dim, device=self.device, generator=self.noise_generator)
-
-    def _discriminator_inputs(self, pair: AdversarialPair, tensors: StepTensors, image: torch.Tensor) -> list[torch.Tensor]:
-        values = {"image": image}
-        if pair.condition:
-            values["condition"] = tensors[pair.condition].detach()
-        if "label" in tensors:
-            values["label"] = tensors["label"]
-        return [values[name] for name in self.discriminators[pair.discriminator].inputs]
-
-    def _discriminator_update(self, tensors: StepTensors, compute_fakes_with_grad: bool) -> dict[str, torch.Tensor]:
-        losses: dict[str, torch.Tensor] = {}
-        terms: list[torch.Tensor] = []
-        with autocast(self.amp, self.device):
-            for pair in self.adversarial:
-                with torch.set_grad_enabled(compute_fakes_with_grad):
-                    fake = tensors[pair.fake]
-                fake = self.pools[pair.discriminator](fake.detach())
-                real = tensors[pair.real]
-                discriminator = self.callables[pair.discriminator]
-                real_inputs = self._discriminator_inputs(pair, tensors, real)
-                real_logits = discriminator(*real_inputs)
-                fake_logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
-                loss = self.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
-                if pair.weight != 1.0:
-                    loss = pair.weight * loss
-                losses[f"D/{pair.discriminator}"] = loss.detach()
-                for key, penalty in ((k, v) for k, v in self.penalties.items() if v.due(self.step)):
-                    # Penalties differentiate twice: through the plain module, never a compiled one.
-                    value = penalty(self.discriminators[pair.discriminator], real, fake, condition=real_inputs[1:] or None)
-                    losses[f"D/{pair.discriminator}/{key}"] = value.detach()
-                    loss = loss + value
-                terms.append(loss)
-        self._apply(_sum(terms), [self.optimizers[name] for name in self.discriminators])
-        return losses
-
-    def _generator_update(self, tensors: StepTensors) -> dict[str, torch.Tensor]:
-        losses: dict[str, torch.Tensor] = {}
-        terms: list[torch.Tensor] = []
-        _set_requires_grad(self.discriminators, False)  # no gradients for D's weights here
-        try:
-            with autocast(self.amp, self.device):
-                for pair in self.adversarial:
-                    fake = tensors[pair.fake]
-                    logits = self.callables[pair.discriminator](*self._discriminator_inputs(pair, tensors, fake))
-                    value = self.losses[pair.loss].generator_loss(logits)
-                    if pair.weight != 1.0:
-                        value = pair.weight * value
-                    losses[f"G/adversarial/{pair.discriminator}"] = value.detach()
-                    terms.append(value)
-                for objective in self.objectives:
-                    mask = tensors[objective.mask] if objective.mask else None
-                    value = objective.loss(tensors[objective.output], tensors[objective.target], mask=mask)
-                    losses[f"G/{objective.key}"] = value.detach()
-                    terms.append(value)
-            self._apply(_sum(terms), [self.optimizers[name] for name in self.generators])
-        finally:
-            _set_requires_grad(self.discriminators, True)
-        self.schedule.after_generator_step(self.generators)
-        return losses
-
-    def _apply(self, loss: torch.Tensor, optimizers: list[torch.optim.Optimizer]) -> None:
-        if self.config["train"]["on_nonfinite"] == "skip" and not torch.isfinite(loss):
-            logger.warning("step %d: non-finite loss, update skipped", self.step)
-            for optimizer in optimizers:
-                optimizer.zero_grad(set_to_none=True)
-            return
-        for optimizer in optimizers:
-            optimizer.zero_grad(set_to_none=True)
-        if self.scaler is not None:
-            self.scaler.scale(loss).backward()
-            self._average_gradients(optimizers)
-            for optimizer in optimizers:
-                self.scaler.step(optimizer)
-            self.scaler.update()
-        else:
-            loss.backward()
-            self._average_gradients(optimizers)
-            for optimizer in optimizers:
-                optimizer.step()
-
-    def _average_gradients(self, optimizers: list[torch.optim.Optimizer]) -> None:
-        if self.group.enabled:
-            names = [name for name, optimizer in self.optimizers.items() if optimizer in optimizers]
-            distributed.average_gradients([self.networks[name] for name in names], self.group.world_size)
-
-    def train_step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-        """Run one step on a batch; returns the losses as (device) tensors."""
-        batch = {
-            key: value.to(self.device, non_blocking=True, memory_format=self.memory_format)
-            if value.dim() == 4 else value.to(self.device, non_blocking=True)
-            for key, value in batch.items()
-        }
-        tensors = StepTensors(batch, self.computations, self.callables, self._noise)
-        update_d = self.schedule.update_discriminator(self.step)
-        update_g = self.schedule.update_generator(self.step)
-        losses: dict[str, torch.Tensor] = {}
-        if self.schedule.discriminator_first:
-            if update_d:
-                losses |= self._discriminator_update(tensors, compute_fakes_with_grad=update_g)
-            if update_g:
-                losses |= self._generator_update(tensors)
-        else:
-            if update_g:
-                losses |= self._generator_update(tensors)
-            if update_d:
-                losses |= self._discriminator_update(tensors, compute_fakes_with_grad=False)
-        return losses
-
     # --- outputs ----------------------------------------------------------------------------------
 
-    @torch.no_grad()
+    def train_step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """Take the next step (number ``step + 1``) on a batch; returns the losses as (device) tensors."""
+        return self.updates(batch, self.step)
+
     def write_samples(self) -> Path | None:
         """Write a grid of the ``samples.show`` tensors for a fixed batch and fixed noise (main process only)."""
         if not self.is_main_process:
             return None
-        settings = self.config["samples"]
-        count = min(int(settings["count"]), len(self.dataset))
-        # Items spread evenly over the data set, so that ordered data sets show every class.
-        items = [self.dataset[i * len(self.dataset) // count] for i in range(count)]
-        batch = {key: torch.stack([item[key] for item in items]).to(self.device) for key in items[0]}
-        if "label" in batch and self.context.num_classes:
-            batch["label"] = torch.arange(count, device=self.device) % self.context.num_classes
-        fixed = torch.Generator(device=self.device).manual_seed(int(settings["seed"]))
-        networks = {name: self.schedule.averaged(name) or net for name, net in self.networks.items()}
-        modes = {name: net.training for name, net in networks.items()}
-        for net in networks.values():
-            net.eval()
-        try:
-            tensors = StepTensors(
-                batch, self.computations, networks,
-                lambda n, d: torch.randn(n, d, device=self.device, generator=fixed),
-            )
-            columns = [tensors[str(name)] for name in settings["show"]]
-        finally:
-            for name, net in networks.items():
-                net.train(modes[name])
-        conditional = any("label" in net.inputs for net in self.generators.values())
-        per_row = self.context.num_classes if len(columns) == 1 and conditional else None  # a class per column
         path = self.directory / "samples" / f"step_{self.step:08d}.png"
-        save_png(path, image_grid(columns, per_row=per_row))
+        save_png(path, preview_grid(self.built))
         self.hooks("ganzoo_samples_written", run=self, step=self.step, path=path)
         return path
 
@@ -707,9 +289,9 @@ class Trainer:
         bad = [key for key, value in values.items() if not math.isfinite(value)]
         if bad and self.config["train"]["on_nonfinite"] == "stop":
             raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped. {self._divergence_advice()}")
-        for name, optimizer in self.optimizers.items():
+        for name, optimizer in self.updates.optimizers.items():
             values[f"lr/{name}"] = optimizer.param_groups[0]["lr"]
-        values["epoch"] = self.epoch
+        values["epoch"] = self.feed.epoch
         if not self.is_main_process:
             return
         metrics.write(self.step, values)
@@ -729,21 +311,11 @@ class Trainer:
     # --- the loop ---------------------------------------------------------------------------------
 
     def _next_batch(self) -> dict[str, torch.Tensor]:
-        """The next batch; at the end of an epoch, the epoch count and learning rates move on first."""
-        if self._iterator is None:  # a new run, or a resumed one part-way through an epoch
-            self.sampler.set_position(self.epoch, self.epoch_items // self.group.world_size)
-            self._iterator = iter(self.loader)
-        try:
-            batch = next(self._iterator)
-        except StopIteration:
-            self.epoch += 1
-            self.epoch_items = 0
-            for scheduler in self.lr_schedulers.values():
+        """The next batch; at the end of an epoch, the learning rates move on first."""
+        batch, new_epoch = self.feed.next()
+        if new_epoch:
+            for scheduler in self.updates.lr_schedulers.values():
                 scheduler.step()
-            self.sampler.set_position(self.epoch, 0)
-            self._iterator = iter(self.loader)
-            batch = next(self._iterator)
-        self.epoch_items += int(self.config["train"]["batch_size"]) * self.group.world_size
         return batch
 
     def _request_stop(self, signum: int, frame: Any) -> None:
@@ -796,7 +368,7 @@ class Trainer:
         try:
             if self.is_main_process:
                 self.hooks("ganzoo_run_start", run=self)
-            for net in self.networks.values():
+            for net in self.built.networks.values():
                 net.train()
             while self.step < self.total_steps:
                 # Keep each loss's latest value: with n_critic > 1 a log step may update only D.
@@ -839,10 +411,6 @@ class Trainer:
         elapsed = time.perf_counter() - started
         logger.info("%s after %d steps (%.1f s); outputs in %s", self.status, self.step, elapsed, self.directory)
         return self.status
-
-
-def _default_directory(recipe: str) -> str:
-    return f"runs/{recipe}-{datetime.now():%Y%m%d-%H%M%S}"
 
 
 def _main_thread() -> bool:
