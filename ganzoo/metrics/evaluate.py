@@ -477,7 +477,7 @@ def evaluate_checkpoint(
     from ganzoo.training.trainer import Trainer
 
     path = ckpt.resolve_checkpoint(Path(checkpoint))
-    state = ckpt.load_checkpoint(path)
+    state = ckpt.load_checkpoint(checkpoint)  # a run directory falls back past a damaged newest checkpoint
     config = apply_words(state["config"], [f"train.device={device}"] if device else [])
     # Rebuilt to be measured, not trained: its own periodic evaluation (and the weights that may
     # need) stays off, while eval.n, eval.metrics and eval.features still give the defaults.
