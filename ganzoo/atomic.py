@@ -1,7 +1,9 @@
 """Writing files so that a crash or a kill never leaves a half-written one.
 
 Every output goes to a temporary file in the destination's folder, is flushed to disk, and is then
-renamed over the destination: readers see either the old file or the new one, never a mix.
+renamed over the destination: readers see either the old file or the new one, never a mix. The file
+gets the permissions any other new file would (``0o666`` less the process's umask), not the private
+``0o600`` a temporary file starts with.
 """
 
 from __future__ import annotations
@@ -18,6 +20,24 @@ from ganzoo.errors import GanzooError
 
 class OutputError(GanzooError):
     """An output that could not be written (unwritable folder, full disk)."""
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system allows.
+
+    Linux reports it in ``/proc/self/status``; elsewhere it is read by setting it and setting it back,
+    which another thread creating a file at that instant could notice.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager
@@ -38,6 +58,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise OutputError(f"cannot write '{path}': {error.strerror or error}; choose a writable location") from error
     temporary_path = Path(temporary)
     try:
+        os.chmod(temporary_path, 0o666 & ~current_umask())
         yield temporary_path
         with open(temporary_path, "rb+") as stream:
             os.fsync(stream.fileno())

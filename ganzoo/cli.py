@@ -123,11 +123,23 @@ def _format_shapes(shapes: list[tuple[int, ...]]) -> str:
     return ", ".join("(" + ", ".join(str(n) for n in shape) + ")" for shape in shapes)
 
 
+def _split_overwrite(args: argparse.Namespace) -> tuple[bool, list[str]]:
+    """Take ``overwrite=true|false`` out of the words; ``--force`` says the same."""
+    from ganzoo.output_paths import parse_overwrite
+
+    flags = [parse_overwrite(word.partition("=")[2]) for word in args.settings if word.partition("=")[0] == "overwrite"]
+    return args.force or (flags[-1] if flags else False), [w for w in args.settings if w.partition("=")[0] != "overwrite"]
+
+
 def _build(args: argparse.Namespace) -> int:
     from ganzoo.assembly import BUILD_DEFAULTS, assemble_pair
     from ganzoo.config import apply_words, load_yaml, to_yaml
+    from ganzoo.output_paths import check_new_output
     from ganzoo.plugins import get_registry
 
+    overwrite, words = _split_overwrite(args)
+    if args.out:
+        check_new_output(Path(args.out), overwrite=overwrite, kind="file", option="--out")
     base = dict(BUILD_DEFAULTS)
     if args.config:
         loaded = load_yaml(args.config)
@@ -135,7 +147,7 @@ def _build(args: argparse.Namespace) -> int:
         if unknown:
             raise ConfigError(f"'{args.config}' has keys a build spec does not: {', '.join(sorted(unknown))}")
         base.update(loaded)
-    config = apply_words(base, args.settings)
+    config = apply_words(base, words)
     assembly = assemble_pair(get_registry(), config)
     rows = []
     for built in (assembly.generator, assembly.discriminator):
@@ -200,28 +212,40 @@ def _train(args: argparse.Namespace) -> int:
     return 0 if status == "completed" else 130
 
 
+def _whole_number(plain: dict[str, str], key: str, default: int, *, least: int | None = 1) -> int:
+    """``key=N`` as an integer (at least ``least``), or ``default`` when the word is absent."""
+    text = plain.get(key, str(default))
+    try:
+        value = int(text)
+        if least is None or value >= least:
+            return value
+    except ValueError:
+        pass
+    raise ConfigError(f"{key}={text}: {key}= takes a whole number{'' if least is None else f' of {least} or more'}, e.g. {key}={default}")
+
+
 def _sample(args: argparse.Namespace) -> int:
     from ganzoo.config import split_words
+    from ganzoo.output_paths import parse_overwrite
     from ganzoo.training.sampling import sample_grid, translate_folder
 
     plain, dotted = split_words(args.settings)
-    allowed = {"checkpoint", "n", "out", "input", "seed", "generator"}
+    allowed = {"checkpoint", "n", "out", "input", "seed", "generator", "batch_size", "overwrite"}
     unknown = sorted(set(plain) - allowed) + dotted
     if unknown:
         raise ConfigError(f"ganzoo sample takes {', '.join(sorted(allowed))}, not {', '.join(unknown)}")
     if "checkpoint" not in plain:
         raise ConfigError("name the checkpoint: checkpoint=RUN_DIR or checkpoint=RUN_DIR/checkpoints/step_N.pt")
-    try:
-        n, seed = int(plain.get("n", 64)), int(plain.get("seed", 0))
-    except ValueError as error:
-        raise ConfigError(f"n= and seed= take integers: {error}") from error
+    n, batch_size = _whole_number(plain, "n", 64), _whole_number(plain, "batch_size", 256)
+    seed = _whole_number(plain, "seed", 0, least=None)
+    overwrite = args.force or parse_overwrite(plain.get("overwrite", "false"))
     if "input" in plain:
         out = Path(plain.get("out", "translated"))
-        written = translate_folder(plain["checkpoint"], Path(plain["input"]), out, generator=plain.get("generator"))
+        written = translate_folder(plain["checkpoint"], Path(plain["input"]), out, generator=plain.get("generator"), overwrite=overwrite)
         print(f"{len(written)} images written to {out}")
     else:
         out = Path(plain.get("out", "samples.png"))
-        sample_grid(plain["checkpoint"], out, n=n, seed=seed, generator=plain.get("generator"))
+        sample_grid(plain["checkpoint"], out, n=n, seed=seed, generator=plain.get("generator"), batch_size=batch_size, overwrite=overwrite)
         print(f"{n} samples written to {out}")
     return 0
 
@@ -320,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="generator=NAME, discriminator=NAME, generator.PARAM=VALUE, image_size=N, channels=N, conditional=false, …")
     build.add_argument("--config", metavar="SPEC.yaml", help="start from a spec written by --out")
-    build.add_argument("--out", metavar="SPEC.yaml", help="write the resolved spec (every parameter explicit)")
+    build.add_argument("--out", metavar="SPEC.yaml", help="write the resolved spec (every parameter explicit); an existing file is kept unless overwrite=true")
+    build.add_argument("--force", action="store_true", help="replace an existing --out file (the same as overwrite=true)")
     build.set_defaults(handler=_build)
 
     recipes = commands.add_parser("recipes", help="list the training recipes, or print one", description="List the shipped training recipes, or print one as YAML.")
@@ -346,10 +371,15 @@ def build_parser() -> argparse.ArgumentParser:
     sample = commands.add_parser(
         "sample",
         help="generate images from a checkpoint",
-        description="Write a grid of samples from a trained generator, or translate a folder of images with an image-to-image one.",
-        epilog="examples: ganzoo sample checkpoint=runs/dcgan-… n=64 out=grid.png | ganzoo sample checkpoint=runs/pix2pix-… input=edges/ out=digits/",
+        description="Write a grid of samples from a trained generator, or translate a folder of images with an image-to-image one. "
+        "An existing output file is kept unless overwrite=true, and nothing is ever written inside a run directory (its "
+        "checkpoints, config.yaml, logs): both are checked before anything is generated.",
+        epilog="examples: ganzoo sample checkpoint=runs/dcgan-… n=64 out=grid.png | ganzoo sample checkpoint=runs/dcgan-… n=10000 "
+        "out=many.png overwrite=true | ganzoo sample checkpoint=runs/pix2pix-… input=edges/ out=digits/",
     )
-    sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, seed=0, out=FILE|DIR, input=DIR, generator=NAME")
+    sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, seed=0, out=FILE|DIR "
+                        "(default samples.png, or translated/ with input=), input=DIR, generator=NAME, batch_size=256, overwrite=false")
+    sample.add_argument("--force", action="store_true", help="replace existing output files (the same as overwrite=true)")
     sample.set_defaults(handler=_sample)
 
     evaluate = commands.add_parser(
@@ -385,7 +415,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success, 2 for bad input, 1 when a command found nothing or a plugin failed.
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and hasattr(args, "settings") and not any(word.startswith("-") for word in extra):
+        args.settings = [*args.settings, *extra]  # words after an option: `ganzoo sample --force out=x.png`
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     logging.basicConfig(level=logging.WARNING if args.quiet else logging.INFO, format="%(levelname)s: %(message)s")
     handler: Handler = args.handler
     try:

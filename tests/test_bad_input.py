@@ -95,6 +95,28 @@ CASES: dict[str, tuple[Case, str]] = {
         "cannot create run directory",
     ),
     "existing run directory": (lambda t, f: ["train", *TINY_RUN, f"out={f}"], "already holds files"),
+    "no samples": (lambda t, f: ["sample", f"checkpoint={f}", "n=0", f"out={t / 'out'}"], "n= takes a whole number of 1 or more"),
+    "negative samples": (lambda t, f: ["sample", f"checkpoint={f}", "n=-5", f"out={t / 'out'}"], "n=-5"),
+    "non-numeric samples": (lambda t, f: ["sample", f"checkpoint={f}", "n=abc", f"out={t / 'out'}"], "n=abc"),
+    "non-numeric seed": (lambda t, f: ["sample", f"checkpoint={f}", "seed=x", f"out={t / 'out'}"], "seed= takes a whole number"),
+    "no batch": (lambda t, f: ["sample", f"checkpoint={f}", "batch_size=0", f"out={t / 'out'}"], "batch_size=0"),
+    "a grid too large": (lambda t, f: ["sample", f"checkpoint={f}", "n=1000000", f"out={t / 'out'}"], "use n=99225 or fewer"),
+    "samples over a checkpoint": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={next((f / 'checkpoints').glob('step_*.pt'))}", "overwrite=true"],
+        "ganzoo never writes into a run",
+    ),
+    "samples over an existing file": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t)}"],
+        "exists; choose another out= or add overwrite=true",
+    ),
+    "a spec over an existing file": (
+        lambda t, f: ["build", "generator=mlp", "discriminator=mlp", "--out", str(_file(t))],
+        "exists; choose another --out or add overwrite=true",
+    ),
+    "a spec over a run's configuration": (
+        lambda t, f: ["build", "generator=mlp", "discriminator=mlp", "--force", "--out", str(f / "config.yaml")],
+        "ganzoo never writes into a run",
+    ),
 }
 
 

@@ -3,26 +3,61 @@
 A checkpoint is one ``torch.save`` file holding plain data and tensors only: the resolved
 configuration, the step and epoch, every network, optimiser, learning-rate scheduler and schedule
 (EMA weights included), the history pools, every random state and the latest losses. It is loaded with
-``weights_only=True``, so a file carrying pickled code is refused instead of run.
+``weights_only=True``, so a file carrying pickled code is refused instead of run, and its sections are
+checked before any is used, so a damaged file is named instead of failing later.
+
+Given a run directory, :func:`load_checkpoint` takes the newest checkpoint that loads: when the one
+``latest`` names is damaged or gone, it says so and falls back to the previous complete one.
 """
 
 from __future__ import annotations
 
+import logging
 import pickle
 import random
 import zipfile
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ganzoo.atomic import atomic_path
+from ganzoo.atomic import OutputError, atomic_path
 from ganzoo.errors import GanzooError
 
 FORMAT = "ganzoo-checkpoint"
 VERSION = 1
 LATEST = "latest"  # a text file in the checkpoint folder naming the newest complete checkpoint
+
+logger = logging.getLogger(__name__)
+
+#: The type of each section a checkpoint holds; ``config.KEY`` names a section of the configuration.
+SECTIONS: dict[str, type | tuple[type, ...]] = {
+    "config": dict,
+    "config.networks": dict,
+    "config.generator": dict,
+    "config.discriminator": dict,
+    "config.data": dict,
+    "config.forward": dict,
+    "config.loss": dict,
+    "config.schedule": dict,
+    "config.optim": dict,
+    "config.train": dict,
+    "step": int,
+    "epoch": int,
+    "epoch_items": int,
+    "networks": dict,
+    "optimizers": dict,
+    "lr_schedulers": dict,
+    "schedule": dict,
+    "pools": dict,
+    "rng": dict,
+}
+#: What continuing a run (or rebuilding its trainer, as ``ganzoo eval`` does) reads: everything.
+RESUME_SECTIONS: tuple[str, ...] = tuple(SECTIONS)
+#: What rebuilding the generators reads (``ganzoo sample``): their configuration, weights and averages.
+GENERATOR_SECTIONS: tuple[str, ...] = ("config", "config.networks", "config.generator", "config.schedule", "networks", "schedule")
 
 
 class CheckpointError(GanzooError):
@@ -53,29 +88,99 @@ def restore_rng_state(state: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+# torch's zip writer reports a failed write (a full disk, mostly) as a RuntimeError.
+_WRITER_FAILURES = ("PytorchStreamWriter", "inline_container", "file write failed", "unexpected pos")
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write a checkpoint atomically (a crash leaves the previous file intact)."""
+    """Write a checkpoint atomically (a crash or a full disk leaves the previous file intact).
+
+    Raises:
+        OutputError: If the file cannot be written, naming the path and the cause.
+    """
     payload = {"format": FORMAT, "version": VERSION, **state}
     with atomic_path(path) as temporary:
-        torch.save(payload, temporary)
+        try:
+            torch.save(payload, temporary)
+        except RuntimeError as error:
+            message = str(error)
+            if not any(marker in message for marker in _WRITER_FAILURES):
+                raise
+            cause = next((line.strip(" .") for line in message.splitlines() if "PytorchStreamWriter" in line), message.strip())
+            cause = cause.split("] ", 1)[-1].strip(" .")  # drop torch's "[enforce fail at file.cc:N]" prefix
+            raise OutputError(f"cannot write checkpoint '{path}' (no space left?): {cause}") from error
 
 
-def load_checkpoint(path: str | Path) -> dict[str, Any]:
+def check_sections(payload: dict[str, Any], needed: Collection[str], path: Path | str) -> None:
+    """Check that a checkpoint holds the sections a use of it reads, each of the right type.
+
+    Args:
+        payload: The loaded checkpoint.
+        needed: Names from :data:`SECTIONS` (``config.train`` is the configuration's ``train``).
+        path: The file, for the message.
+
+    Raises:
+        CheckpointError: Naming the file and every missing or ill-typed section.
+    """
+    missing, wrong = [], []
+    for name in needed:
+        holder: Any = payload
+        *parents, key = name.split(".")
+        for parent in parents:
+            holder = holder.get(parent) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or key not in holder:
+            missing.append(name)
+        elif not isinstance(holder[key], SECTIONS.get(name, object)) or isinstance(holder[key], bool):
+            wrong.append(f"{name} ({type(holder[key]).__name__})")
+    if missing or wrong:
+        problems = ([f"lacks {', '.join(missing)}"] if missing else []) + ([f"has ill-typed {', '.join(wrong)}"] if wrong else [])
+        raise CheckpointError(f"'{path}' is a damaged ganzoo checkpoint: it {' and '.join(problems)}")
+
+
+def load_checkpoint(path: str | Path, *, require: Collection[str] = RESUME_SECTIONS) -> dict[str, Any]:
     """Read a checkpoint without running any code it might carry.
 
     Args:
-        path: A checkpoint file, or a run directory (its newest checkpoint is taken).
+        path: A checkpoint file, or a run directory. For a directory, the checkpoint ``latest`` names
+            is taken; if it does not load, the previous complete ``step_*.pt`` is, with a warning
+            naming the file skipped.
+        require: The sections the caller reads (see :data:`SECTIONS`); the default is everything a
+            resumed run needs, :data:`GENERATOR_SECTIONS` is enough to sample.
 
     Raises:
-        CheckpointError: Naming the file and what is wrong with it.
+        CheckpointError: Naming the file and what is wrong with it (for a directory, with its newest
+            checkpoint, when none loads).
     """
-    path = resolve_checkpoint(Path(path))
+    path = Path(path)
+    if not path.is_dir():
+        return _load_file(resolve_checkpoint(path), require)
+    first_error: CheckpointError | None = None
+    skipped: list[str] = []
+    for candidate in checkpoint_candidates(path):
+        try:
+            payload = _load_file(candidate, require)
+        except CheckpointError as error:
+            first_error = first_error or error
+            skipped.append(f"{error}")
+            continue
+        for reason in skipped:
+            logger.warning("skipping a checkpoint that does not load: %s; using '%s'", reason, candidate)
+        return payload
+    assert first_error is not None  # checkpoint_candidates raises when there is none
+    raise first_error
+
+
+def _load_file(path: Path, require: Collection[str]) -> dict[str, Any]:
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
         # torch's message is a page long; the line naming the refused object is the useful one.
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        detail = next((line for line in lines if "Unsupported global" in line), lines[0] if lines else "")
+        detail = next((line for line in lines if "Unsupported global" in line), None)
+        if detail is None and not zipfile.is_zipfile(path):
+            # Not torch's format at all (an image, a text file): nothing was refused, it is just not one.
+            raise CheckpointError(f"'{path}' is not a readable checkpoint (truncated, corrupt, or another kind of file)") from error
+        detail = detail or (lines[0] if lines else "")
         raise CheckpointError(
             f"'{path}' holds objects other than tensors and plain data and was refused (loading it could run "
             f"code); only load checkpoints written by ganzoo from sources you trust ({detail})"
@@ -86,7 +191,19 @@ def load_checkpoint(path: str | Path) -> dict[str, Any]:
         raise CheckpointError(f"'{path}' is not a ganzoo checkpoint (no '{FORMAT}' marker)")
     if payload.get("version") != VERSION:
         raise CheckpointError(f"'{path}' is a version {payload.get('version')} checkpoint; this ganzoo reads version {VERSION}")
+    check_sections(payload, require, path)
     return payload
+
+
+def checkpoint_candidates(directory: Path) -> list[Path]:
+    """A run's checkpoints, newest first: the one ``latest`` names, then every ``step_*.pt`` by step.
+
+    Raises:
+        CheckpointError: If the run has no checkpoint yet.
+    """
+    newest = resolve_checkpoint(directory)
+    folder = newest.parent
+    return [newest, *(file for file in sorted(folder.glob("step_*.pt"), reverse=True) if file != newest)]
 
 
 def resolve_checkpoint(path: Path) -> Path:

@@ -2,10 +2,17 @@
 
 A checkpoint holds the resolved configuration, so the generators are rebuilt from it exactly as they
 were trained (and their weight average used, when the run kept one).
+
+Outputs are checked before anything is generated (:func:`ganzoo.output_paths.check_new_output`): no
+existing file is replaced unless asked, and nothing is ever written into a run directory. Samples are
+generated a batch at a time, each batch turned into 8-bit pixels at once, so a large grid takes the
+memory of its pixels only.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +22,15 @@ from ganzoo.assembly import Context, build_network
 from ganzoo.config import NAME_KEY, slot_params
 from ganzoo.errors import ConfigError, did_you_mean
 from ganzoo.network import GanNetwork
+from ganzoo.output_paths import check_new_output
 from ganzoo.plugins import get_registry
 from ganzoo.training import checkpoint as ckpt
-from ganzoo.training.outputs import image_grid, save_png, to_display
+from ganzoo.training.outputs import GridCanvas, check_grid, save_png, to_display
 from ganzoo.zoo.schedules import CombinedSchedule
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
+NOISE_CHUNK = 256  # noise is drawn this many rows at a time, so that a seed gives the same samples at any batch size
+PROGRESS_FROM = 1024  # a progress bar for this many samples or more (on a terminal)
 
 
 def load_generators(checkpoint: str | Path, *, average: bool = True) -> tuple[dict[str, GanNetwork], dict[str, Any]]:
@@ -33,7 +43,7 @@ def load_generators(checkpoint: str | Path, *, average: bool = True) -> tuple[di
     Returns:
         The generators by instance name (in eval mode, on the CPU) and the run's configuration.
     """
-    state = ckpt.load_checkpoint(checkpoint)
+    state = ckpt.load_checkpoint(checkpoint, require=ckpt.GENERATOR_SECTIONS)
     config = state["config"]
     registry = get_registry()
     context = Context(**{k: config.get(k) for k in ("image_size", "channels", "source_channels", "latent_dim", "num_classes")})
@@ -42,6 +52,8 @@ def load_generators(checkpoint: str | Path, *, average: bool = True) -> tuple[di
         if slot != "generator":
             continue
         network = build_network(registry, "generator", config["generator"], context).module
+        if instance not in state["networks"]:
+            raise ckpt.CheckpointError(f"'{checkpoint}' is a damaged ganzoo checkpoint: it holds no weights for generator '{instance}'")
         try:
             network.load_state_dict(state["networks"][instance])
         except (KeyError, RuntimeError) as error:
@@ -66,15 +78,45 @@ def _pick(generators: dict[str, GanNetwork], name: str | None) -> tuple[str, Gan
     return name, generators[name]
 
 
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{name}={value}: {name}= takes a whole number of 1 or more")
+    return value
+
+
 @torch.no_grad()
-def sample_grid(checkpoint: str | Path, out: Path, *, n: int = 64, seed: int = 0, generator: str | None = None) -> Path:
+def sample_grid(
+    checkpoint: str | Path,
+    out: Path,
+    *,
+    n: int = 64,
+    seed: int = 0,
+    generator: str | None = None,
+    batch_size: int = 256,
+    overwrite: bool = False,
+) -> Path:
     """Write a grid of ``n`` samples from a noise (or class-conditional) generator.
 
-    Class-conditional generators cycle through the classes, one class per column.
+    Class-conditional generators cycle through the classes, one class per column. The samples of a
+    seed are the same at any ``batch_size``.
+
+    Args:
+        checkpoint: A checkpoint file or a run directory.
+        out: The PNG file to write.
+        n: How many samples.
+        seed: The seed of the noise.
+        generator: Which of the run's generators (default: its first).
+        batch_size: Samples generated at a time (memory grows with it).
+        overwrite: Replace ``out`` if it exists (a run's files are never replaced).
 
     Raises:
-        ConfigError: If the generator needs image inputs (use :func:`translate_folder`).
+        ConfigError: If ``out`` may not be written, ``n`` or ``batch_size`` is below 1, the grid would
+            exceed :data:`~ganzoo.training.outputs.MAX_GRID_PIXELS`, or the generator needs image inputs (use
+            :func:`translate_folder`); all before anything is generated.
     """
+    n, batch_size = _positive("n", n), _positive("batch_size", batch_size)
+    out = Path(out)
+    check_new_output(out, overwrite=overwrite, kind="file")
     generators, config = load_generators(checkpoint)
     name, network = _pick(generators, generator)
     if not set(network.inputs) <= {"z", "label"}:
@@ -82,29 +124,62 @@ def sample_grid(checkpoint: str | Path, out: Path, *, n: int = 64, seed: int = 0
             f"generator '{name}' takes {', '.join(network.inputs)}, not noise; translate a folder instead: "
             "ganzoo sample checkpoint=… input=DIR out=DIR"
         )
-    random = torch.Generator().manual_seed(seed)
-    inputs = []
-    for input_name in network.inputs:
-        if input_name == "z":
-            inputs.append(torch.randn(n, network.latent_dim, generator=random))
-        else:
-            inputs.append(torch.arange(n) % int(config["num_classes"]))
-    images = network(*inputs)
     per_row = int(config["num_classes"]) if "label" in network.inputs else None
-    save_png(out, image_grid([images], per_row=per_row))
+    if config.get("image_size"):  # the shape assembly checked the generator makes
+        check_grid(n, int(config["image_size"]), int(config["image_size"]), per_row=per_row)
+    from tqdm import tqdm
+
+    canvas = GridCanvas(n, per_row=per_row)
+    with tqdm(total=n, unit="sample", desc="sampling", file=sys.stderr, leave=False, disable=True if n < PROGRESS_FROM else None) as progress:
+        for start, noise in _noise_batches(n, batch_size, network.latent_dim if "z" in network.inputs else 0, seed):
+            count = len(noise)
+            inputs = [noise if input_name == "z" else torch.arange(start, start + count) % int(config["num_classes"]) for input_name in network.inputs]
+            canvas.add(network(*inputs))
+            progress.update(count)
+    canvas.save(out)
     return out
 
 
+def _noise_batches(n: int, batch_size: int, dim: int, seed: int) -> Iterator[tuple[int, torch.Tensor]]:
+    """``(first index, noise)`` batches of ``batch_size`` rows, drawn in fixed chunks from ``seed``."""
+    random = torch.Generator().manual_seed(seed)
+    pending: list[torch.Tensor] = []
+    drawn = start = 0
+    while start < n:
+        while sum(len(chunk) for chunk in pending) < min(batch_size, n - start):
+            rows = min(NOISE_CHUNK, n - drawn)
+            pending.append(torch.randn(rows, dim, generator=random))
+            drawn += rows
+        joined = torch.cat(pending)
+        batch, rest = joined[:batch_size], joined[batch_size:]
+        pending = [rest] if len(rest) else []
+        yield start, batch
+        start += len(batch)
+
+
 @torch.no_grad()
-def translate_folder(checkpoint: str | Path, source: Path, out: Path, *, generator: str | None = None) -> list[Path]:
+def translate_folder(
+    checkpoint: str | Path, source: Path, out: Path, *, generator: str | None = None, overwrite: bool = False
+) -> list[Path]:
     """Run an image-to-image generator over every image of a folder, writing one output per input.
 
+    Args:
+        checkpoint: A checkpoint file or a run directory.
+        source: The folder of input images.
+        out: The folder to write ``NAME.png`` into, for each input ``NAME.*``.
+        generator: Which of the run's generators (default: its first).
+        overwrite: Replace outputs that exist (a run's files are never replaced).
+
     Raises:
-        ConfigError: If the folder holds no image or the generator is not image-to-image.
+        ConfigError: If the folder holds no image, the generator is not image-to-image, ``out`` is not
+            a folder or is inside a run, or an output exists and ``overwrite`` is false; all before
+            anything is generated.
     """
     from PIL import Image, UnidentifiedImageError
     from torchvision.transforms.functional import pil_to_tensor, resize
 
+    source, out = Path(source), Path(out)
+    check_new_output(out, overwrite=overwrite, kind="folder")
     generators, config = load_generators(checkpoint)
     name, network = _pick(generators, generator)
     if network.inputs != ("source",):
@@ -114,9 +189,18 @@ def translate_folder(checkpoint: str | Path, source: Path, out: Path, *, generat
     files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     if not files:
         raise ConfigError(f"input folder '{source}' holds no images ({', '.join(IMAGE_SUFFIXES)})")
+    if out.resolve() == source.resolve():
+        raise ConfigError(f"out={out} is the input folder; write the outputs to another folder")
+    targets: dict[Path, Path] = {}
+    for file in files:
+        target = out / f"{file.stem}.png"
+        if target in targets:
+            raise ConfigError(f"'{targets[target]}' and '{file}' would both be written to '{target}'; rename one")
+        check_new_output(target, overwrite=overwrite, kind="file")
+        targets[target] = file
     size, channels = int(config["image_size"]), int(config["source_channels"])
     written = []
-    for file in files:
+    for target, file in targets.items():
         try:
             with Image.open(file) as picture:
                 picture = picture.convert("L" if channels == 1 else "RGB")
@@ -125,7 +209,6 @@ def translate_folder(checkpoint: str | Path, source: Path, out: Path, *, generat
             raise ConfigError(f"cannot read image '{file}': {error}") from error
         tensor = resize(tensor, [size, size], antialias=True).unsqueeze(0)
         output = network(tensor)
-        target = out / f"{file.stem}.png"
         save_png(target, to_display(output, output.shape[1])[0])
         written.append(target)
     return written
