@@ -13,12 +13,12 @@ import torch
 
 from ganzoo.assembly import Context, build_network
 from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, did_you_mean
-from ganzoo.network import GanNetwork
 from ganzoo.plugins import get_registry
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.outputs import image_grid, save_png, to_display
-from ganzoo.zoo.schedules import CombinedSchedule
+from ganzoo.training.schedule_set import CombinedSchedule
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 

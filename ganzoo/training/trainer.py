@@ -34,8 +34,8 @@ from torch.utils.data import DataLoader
 from ganzoo.assembly import Context, build_network
 from ganzoo.atomic import atomic_write_text
 from ganzoo.config import NAME_KEY, slot_params, to_yaml
+from ganzoo.contracts import AdversarialLoss, GanNetwork, Penalty, ReconstructionLoss
 from ganzoo.errors import ConfigError, GanzooError, IncompatiblePartsError, did_you_mean
-from ganzoo.network import GanNetwork
 from ganzoo.plugins import PluginHost, get_host
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed
@@ -44,8 +44,7 @@ from ganzoo.training.graph import StepTensors, check_sources, parse_forward
 from ganzoo.training.outputs import MetricsLog, image_grid, plot_losses, save_png
 from ganzoo.training.pool import HistoryPool
 from ganzoo.training.sampler import ResumableSampler
-from ganzoo.zoo.losses import AdversarialLoss, Penalty, ReconstructionLoss
-from ganzoo.zoo.schedules import CombinedSchedule
+from ganzoo.training.schedule_set import CombinedSchedule
 
 logger = logging.getLogger("ganzoo.training")
 
@@ -335,12 +334,7 @@ class Trainer:
         losses = {}
         for key, slot in self.config["loss"].items():
             part = self.registry.get("loss", str(slot[NAME_KEY]))
-            loss = part.build(**slot_params(slot))
-            if not isinstance(loss, (AdversarialLoss, Penalty, ReconstructionLoss)):
-                raise ConfigError(
-                    f"loss.{key}: {part.label} is neither an adversarial loss, a penalty nor a reconstruction loss"
-                )
-            losses[key] = loss
+            losses[key] = part.build(**slot_params(slot))  # checked: one of the three loss contracts
             self.config["loss"][key] = {NAME_KEY: part.name, **part.defaults(), **part.check(slot_params(slot))}
         for pair in self.adversarial:
             if not isinstance(losses.get(pair.loss), AdversarialLoss):
