@@ -57,7 +57,7 @@ __all__ = [
     "check_contract",
 ]
 
-#: What each kind's parts build: a part of that kind must be an instance of one of these classes.
+#: The classes each kind's parts build; what a part of a listed kind builds is an instance of one of them.
 KIND_CONTRACTS: Mapping[str, tuple[type, ...]] = {
     "generator": (GanNetwork,),
     "discriminator": (GanNetwork,),
