@@ -19,8 +19,8 @@ import torch
 from torch import nn
 
 from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, IncompatiblePartsError
-from ganzoo.network import GanNetwork
 from ganzoo.registry import Part, Registry
 
 #: The settings of ``ganzoo build`` and their defaults.
@@ -116,7 +116,7 @@ def build_network(registry: Registry, role: str, slot: Mapping[str, Any], contex
     Raises:
         UnknownPartError: For an unknown name.
         ParameterError: For unknown or ill-typed parameters, or values the network refuses.
-        IncompatiblePartsError: If the part does not build a :class:`~ganzoo.network.GanNetwork`.
+        PartContractError: If the part does not build a :class:`~ganzoo.contracts.GanNetwork`.
     """
     if NAME_KEY not in slot:
         raise ConfigError(f"the {role} section needs a 'name' (e.g. {role}=NAME)")
@@ -127,12 +127,7 @@ def build_network(registry: Registry, role: str, slot: Mapping[str, Any], contex
     for key, value in extra.items():
         if key not in slot and part.accepts(key):
             params[key] = value
-    module = part.build(**params)
-    if not isinstance(module, GanNetwork):
-        raise IncompatiblePartsError(
-            f"{part.label} built a {type(module).__name__}, not a ganzoo.network.GanNetwork; "
-            "a network part must declare its inputs and example inputs"
-        )
+    module = part.build(**params)  # checked: a GanNetwork
     resolved = part.defaults() | part.check(params)
     return BuiltNetwork(role, part, resolved, module)
 

@@ -33,6 +33,10 @@ class IncompatiblePartsError(GanzooError):
     """Parts that cannot work together, e.g. a generator whose output a discriminator cannot take."""
 
 
+class PartContractError(IncompatiblePartsError):
+    """A part whose factory built something other than what its kind needs (see :mod:`ganzoo.contracts`)."""
+
+
 class ConfigError(GanzooError, ValueError):
     """A command line or configuration file that cannot be understood."""
 

@@ -42,7 +42,9 @@ class Register(Protocol):
         """Register ``factory`` as the part ``name`` of ``kind``.
 
         Args:
-            kind: ``generator``, ``discriminator``, ``loss``, ``schedule``, ``dataset`` or a new kind.
+            kind: ``generator``, ``discriminator``, ``loss``, ``schedule``, ``dataset``, ``features``,
+                ``metric`` or a new kind. What a core kind's factory builds must fulfil that kind's
+                contract (:data:`ganzoo.contracts.KIND_CONTRACTS`).
             name: The name users type; unique within the kind across all plugins.
             factory: A class or function with keyword parameters, type hints and a docstring: the
                 docstring's first line is the part's summary, the signature its parameters.

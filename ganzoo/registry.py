@@ -131,16 +131,21 @@ class Part:
         )
 
     def build(self, **params: Any) -> Any:
-        """Check the parameters, then call the factory with them.
+        """Check the parameters, call the factory with them, and check what it built.
 
         Raises:
             ParameterError: If a parameter is unknown or ill-typed, or the factory refuses a value.
+            PartContractError: If the factory built something other than its kind's contract
+                (:data:`ganzoo.contracts.KIND_CONTRACTS`; kinds without one are not checked).
         """
         checked = self.check(params)
         try:
-            return self.factory(**checked)
+            built = self.factory(**checked)
         except (ValueError, TypeError) as error:
             raise ParameterError(f"{self.label}: {error}") from error
+        from ganzoo.contracts import check_contract  # imports torch: only once something is built
+
+        return check_contract(self, built)
 
 
 def _static_docstring(target: str) -> str | None:

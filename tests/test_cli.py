@@ -126,6 +126,20 @@ def test_list_info_plugins_and_recipes(capsys: pytest.CaptureFixture[str]) -> No
     assert status == 0 and "name: unet" in out
 
 
+def test_tables_are_cut_to_the_terminal_only_on_a_terminal(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from ganzoo import list_parts
+
+    status, out, _ = run(capsys, "list")  # captured output is not a terminal, like `ganzoo list | grep`
+    assert status == 0 and "…" not in out
+    summaries = [p.summary for p in list_parts()]
+    assert max(len(summary) for summary in summaries) > 100  # long enough to have been cut before
+    assert all(summary in out for summary in summaries)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    status, out, _ = run(capsys, "list")
+    assert status == 0 and "…" in out and max(len(line) for line in out.splitlines()) <= 80
+
+
 def test_importing_ganzoo_loads_no_plugin_and_no_torch() -> None:
     import subprocess
     import sys

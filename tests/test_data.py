@@ -14,7 +14,6 @@ from PIL import Image
 from torch.utils.data import DataLoader
 
 from ganzoo.data import (
-    DATASETS,
     ITEM_KEYS,
     AlignedFolder,
     DataError,
@@ -36,6 +35,7 @@ from ganzoo.data.digits import digits_split, load_digits, split_indices
 from ganzoo.data.folders import load_image
 from ganzoo.data.transforms import resize_and_center_crop
 from ganzoo.errors import GanzooError, ParameterError
+from ganzoo.plugins import PluginHost
 
 IMAGE_KEYS = ("image", "source", "exemplar", "A", "B")
 
@@ -80,6 +80,9 @@ def write_truncated_jpeg(path: Path, size: tuple[int, int] = (64, 32)) -> None:
 
 
 # ------------------------------------------------------------------------------ the part contract
+
+
+DATASETS = {part.name: part.factory for part in PluginHost(third_party=False).registry.list("dataset")}
 
 
 @pytest.mark.parametrize("name", sorted(DATASETS))

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo import build_part, get_part
+from ganzoo import build_part, get_part, hookimpl
 from ganzoo.cli import main
 from ganzoo.data.digits import digits_split
 from ganzoo.errors import ConfigError
 from ganzoo.metrics import FeaturesError, build_features, evaluate_run
 from ganzoo.metrics.features import DigitsFeatures, InceptionFeatures, inception_cache_path
+from ganzoo.plugins import PluginHost, set_host
 from ganzoo.training import Trainer, resolve_run_config
 from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.outputs import read_metrics
@@ -61,7 +62,7 @@ def test_fid_is_small_for_held_out_digits_and_large_for_noise_and_kid_agrees(dig
             metric.reset()  # keeps the real features
             metric.update(fake, real=False)
             torch.manual_seed(0)
-            figures[name, label] = measure.values(metric)[name]
+            figures[name, label] = measure.values(metric, name)[name]
     assert figures["fid", "test"] < 10 and figures["fid", "noise"] > 1000
     assert abs(figures["kid", "test"]) < 10 and figures["kid", "noise"] > 1000
     assert not get_part("metric", "fid").factory.higher_is_better and get_part("metric", "ssim").factory.higher_is_better
@@ -76,7 +77,7 @@ def test_class_coverage_counts_the_digits_the_classifier_sees(digits: DigitsFeat
         metric = measure.make(digits)
         for start in range(0, len(images), 128):  # several updates add up
             metric.update(images[start : start + 128])
-        return measure.values(metric)
+        return measure.values(metric, "classes")
 
     every_class = coverage(test)  # 50 of each digit, 98 % classified right
     assert every_class["classes"] == 10 and 0.8 < every_class["classes_balance"] <= 1.0
@@ -184,6 +185,36 @@ def test_eval_command_on_a_tiny_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "download=True" in capsys.readouterr().err or inception_cache_path().is_file()
     with pytest.raises(ConfigError, match="eval.best=ssim is not measured"):
         Trainer.create(resolve_run_config([*TINY_DCGAN, f"out={tmp_path / 'bad'}", "train.steps=2", "eval.every=1", "eval.best=ssim"]))
+
+
+class RenamedMeasures:
+    """Built-in measure classes registered under names of their own."""
+
+    @hookimpl
+    def ganzoo_register_parts(self, register):
+        register("metric", "frechet", "ganzoo.metrics.measures:FrechetDistance")
+        register("metric", "mmd", "ganzoo.metrics.measures:KernelDistance")
+
+
+def test_figures_are_reported_under_the_registered_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    host = PluginHost(third_party=False)
+    host.add_plugin(RenamedMeasures(), "renamed", distribution="renamed-measures")
+    previous = set_host(host)
+    out = tmp_path / "run"
+    try:
+        evaluation = ["eval.every=1", "eval.metrics=[frechet]", "eval.best=frechet", "eval.n=20"]
+        assert main(["-q", "train", *TINY_DCGAN, f"out={out}", "train.steps=2", *evaluation]) == 0
+        capsys.readouterr()
+        assert main(["eval", f"checkpoint={out}", "metric=frechet,mmd", "n=20"]) == 0
+        printed = capsys.readouterr().out
+    finally:
+        set_host(previous)
+    best = json.loads((out / "checkpoints" / "best.json").read_text())
+    assert best["metric"] == "frechet" and set(best["values"]) == {"frechet", "baseline/frechet"}
+    evaluated = [r for r in read_metrics(out / "metrics.jsonl") if "eval/frechet" in r]
+    assert [r["step"] for r in evaluated] == [1, 2] and best["value"] == min(r["eval/frechet"] for r in evaluated)
+    rows = [line.split() for line in printed.splitlines()[1:4]]
+    assert [row[0] for row in rows] == ["frechet", "mmd", "mmd_std"] and all(len(row) == 3 for row in rows)
 
 
 def test_image_to_image_evaluation_on_the_test_split(tmp_path: Path) -> None:

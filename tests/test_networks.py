@@ -10,10 +10,10 @@ import pytest
 import torch
 from torch import nn
 
-from ganzoo.network import GanNetwork
+from ganzoo.contracts import GanNetwork
+from ganzoo.plugins import PluginHost
 from ganzoo.zoo import layers
 from ganzoo.zoo.discriminators import (
-    DISCRIMINATORS,
     DCGANDiscriminator,
     MLPDiscriminator,
     MultiScalePatchGANDiscriminator,
@@ -22,7 +22,6 @@ from ganzoo.zoo.discriminators import (
     TimmDiscriminator,
 )
 from ganzoo.zoo.generators import (
-    GENERATORS,
     ConditionalDCGANGenerator,
     DCGANGenerator,
     ExemplarInpaintingGenerator,
@@ -451,7 +450,7 @@ def test_importing_the_zoo_does_not_import_timm() -> None:
 
 # --------------------------------------------------------------------------- constructor contract
 
-ALL_CLASSES = list(GENERATORS.values()) + list(DISCRIMINATORS.values())
+ALL_CLASSES = [part.factory for part in PluginHost(third_party=False).registry.list() if part.kind in ("generator", "discriminator")]
 
 
 @pytest.mark.parametrize("cls", ALL_CLASSES, ids=lambda c: c.__name__)

@@ -15,12 +15,12 @@ import torch
 
 from ganzoo import hookimpl
 from ganzoo.atomic import OutputError
+from ganzoo.contracts import ReconstructionLoss
 from ganzoo.plugins import PluginHost
 from ganzoo.training import DivergenceError, Trainer, resolve_run_config
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.checkpoint import CheckpointError, load_checkpoint
 from ganzoo.training.outputs import read_metrics
-from ganzoo.zoo.losses import ReconstructionLoss
 
 SMALL = ["recipe=vanilla", "train.batch_size=8", "train.log_every=1", "train.sample_every=0", "train.progress=false"]
 

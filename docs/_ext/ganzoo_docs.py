@@ -68,6 +68,8 @@ KIND_TITLES = {
     "loss": "Losses",
     "schedule": "Schedules",
     "dataset": "Data sets",
+    "features": "Feature extractors",
+    "metric": "Metrics",
 }
 _GOOGLE_SECTION = re.compile(
     r"^\s*(Args|Arguments|Parameters|Attributes|Returns?|Raises|Yields?|Examples?|Notes?|"
@@ -386,6 +388,7 @@ class CatalogueDirective(GeneratedDirective):
     def _kind(self, kind: str, parts: list[Any], versions: dict[str, str]) -> list[str]:
         title = KIND_TITLES.get(kind, f"Kind: {kind}")
         lines = [f".. _{_label('catalogue', kind)}:", "", *_heading(escape_text(title), "-")]
+        lines += self._contract(kind)
         rows = [
             [f":ref:`{escape_text(p.name)} <{part_label(kind, p.name)}>`", safe_rst(summary_of(p)),
              escape_text(", ".join(p.tags)), escape_text(p.plugin)]
@@ -395,6 +398,17 @@ class CatalogueDirective(GeneratedDirective):
         for part in parts:
             lines += self._part(part, versions)
         return lines
+
+    @staticmethod
+    def _contract(kind: str) -> list[str]:
+        """The sentence naming what a kind's parts build, from :data:`ganzoo.contracts.KIND_CONTRACTS`."""
+        from ganzoo.contracts import KIND_CONTRACTS
+
+        contracts = [f":class:`~ganzoo.contracts.{c.__name__}`" for c in KIND_CONTRACTS.get(kind, ())]
+        if not contracts:
+            return []
+        needs = contracts[0] if len(contracts) == 1 else f"{', '.join(contracts[:-1])} or {contracts[-1]}"
+        return [f"Every part of this kind builds an instance of {needs} (checked when it is built).", ""]
 
     def _part(self, part: Any, versions: dict[str, str]) -> list[str]:
         title = f"{escape_text(part.name)} ({escape_text(part.kind)})"

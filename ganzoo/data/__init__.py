@@ -1,8 +1,9 @@
 """Data sets for GAN training: built-in offline digits, torchvision benchmarks and image folders.
 
-Every data set is a :class:`GanDataset` whose items are dicts of tensors (``"image"``, ``"label"``,
-``"source"``, ``"mask"``, ``"exemplar"``, ``"A"``, ``"B"``; see :mod:`ganzoo.data.base`) with images
-in ``[-1, 1]``. :data:`DATASETS` maps the name users type to each class:
+Every data set is a :class:`~ganzoo.contracts.GanDataset` whose items are dicts of tensors
+(``"image"``, ``"label"``, ``"source"``, ``"mask"``, ``"exemplar"``, ``"A"``, ``"B"``; see
+:mod:`ganzoo.contracts.dataset`) with images in ``[-1, 1]``. The built-in zoo registers these
+classes under the names users type:
 
 =====================  ===========================  ============================================
 name                   class                        items
@@ -24,16 +25,14 @@ the package (MNIST by Y. LeCun, C. Cortes and C. Burges, CC BY-SA 3.0; see ``DIG
 
 from __future__ import annotations
 
-from typing import Any
-
 from ganzoo._lazy import lazy_exports
 
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
 # import torch.
 _EXPORTS = {
-    "ITEM_KEYS": "ganzoo.data.base",
+    "ITEM_KEYS": "ganzoo.contracts.dataset",
     "DataError": "ganzoo.data.base",
-    "GanDataset": "ganzoo.data.base",
+    "GanDataset": "ganzoo.contracts.dataset",
     "Digits": "ganzoo.data.digits",
     "DigitsInpainting": "ganzoo.data.digits",
     "EdgesToDigits": "ganzoo.data.digits",
@@ -49,41 +48,7 @@ _EXPORTS = {
     "to_tensor": "ganzoo.data.transforms",
 }
 
-__all__ = [
-    "DATASETS",
-    "ITEM_KEYS",
-    "AlignedFolder",
-    "DataError",
-    "Digits",
-    "DigitsInpainting",
-    "EdgesToDigits",
-    "ExemplarFolder",
-    "GanDataset",
-    "ImageFolder",
-    "PairedTransform",
-    "TorchvisionDataset",
-    "UnalignedFolder",
-    "UnpairedDigits",
-    "denormalize",
-    "normalize",
-    "to_tensor",
-]
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605  (the names are the keys above)
 
 
-_export, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "DATASETS":
-        return {
-            "digits": _export("Digits"),
-            "edges2digits": _export("EdgesToDigits"),
-            "digits_unpaired": _export("UnpairedDigits"),
-            "digits_inpainting": _export("DigitsInpainting"),
-            "torchvision": _export("TorchvisionDataset"),
-            "image_folder": _export("ImageFolder"),
-            "aligned": _export("AlignedFolder"),
-            "unaligned": _export("UnalignedFolder"),
-            "exemplar_folder": _export("ExemplarFolder"),
-        }
-    return _export(name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

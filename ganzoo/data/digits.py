@@ -24,9 +24,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ganzoo.contracts import GanDataset
 from ganzoo.data.base import (
     DataError,
-    GanDataset,
     check_fraction,
     check_index,
     check_positive,

@@ -19,9 +19,9 @@ from typing import Literal
 import torch
 from PIL import Image
 
+from ganzoo.contracts import GanDataset
 from ganzoo.data.base import (
     DataError,
-    GanDataset,
     check_channels,
     check_fraction,
     check_index,

@@ -13,7 +13,8 @@ from typing import Any, Literal
 import torch
 from PIL import Image
 
-from ganzoo.data.base import DataError, GanDataset, check_index, check_positive
+from ganzoo.contracts import GanDataset
+from ganzoo.data.base import DataError, check_index, check_positive
 from ganzoo.data.transforms import to_tensor
 from ganzoo.errors import ParameterError
 

@@ -26,7 +26,7 @@ from ganzoo._lazy import lazy_exports
 # Imported on first access: registering the parts needs only the features and measures modules.
 _EXPORTS = {
     "DigitsFeatures": "ganzoo.metrics.features",
-    "FeatureExtractor": "ganzoo.metrics.features",
+    "FeatureExtractor": "ganzoo.contracts.metrics",
     "FeaturesError": "ganzoo.metrics.features",
     "InceptionFeatures": "ganzoo.metrics.features",
     "build_features": "ganzoo.metrics.features",
@@ -36,7 +36,7 @@ _EXPORTS = {
     "ClassCoverage": "ganzoo.metrics.measures",
     "KernelDistance": "ganzoo.metrics.measures",
     "L1Distance": "ganzoo.metrics.measures",
-    "Measure": "ganzoo.metrics.measures",
+    "Measure": "ganzoo.contracts.metrics",
     "PeakSignalToNoise": "ganzoo.metrics.measures",
     "StructuralSimilarity": "ganzoo.metrics.measures",
     "EVAL_DEFAULTS": "ganzoo.metrics.evaluate",

@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,9 +32,10 @@ from typing import TYPE_CHECKING, Any
 import torch
 
 from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.contracts import FeatureExtractor, Measure
 from ganzoo.errors import ConfigError, GanzooError
-from ganzoo.metrics.features import FeatureExtractor, build_features
-from ganzoo.metrics.measures import Measure, to_unit_range
+from ganzoo.metrics.features import build_features
+from ganzoo.metrics.measures import to_unit_range
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.graph import StepTensors
 
@@ -74,7 +75,7 @@ class Plan:
         task: ``"generation"`` (from noise or a class) or ``"translation"`` (from a ``source`` image).
         pair: The adversarial entry measured: its ``fake`` against its ``real``.
         paired: Whether each output has its own target (``l1``, ``psnr`` and ``ssim`` apply).
-        metrics: The measures, by name.
+        metrics: The measures, by the names they are registered (and reported) under.
     """
 
     task: str
@@ -142,10 +143,15 @@ def plan_evaluation(run: BuiltRun, metrics: Sequence[str] | None = None) -> Plan
 
 
 def _measure(registry: Registry, name: str) -> Measure:
-    measure = registry.get("metric", str(name)).build()
-    if not isinstance(measure, Measure):
-        raise GanzooError(f"metric '{name}' built a {type(measure).__name__}, not a ganzoo.metrics.Measure")
-    return measure
+    return registry.get("metric", str(name)).build()  # checked: a Measure
+
+
+def _make(name: str, measure: Measure, features: FeatureExtractor | None = None) -> Metric:
+    """The measure's torchmetrics metric; a refusal is reported under the name it was selected by."""
+    try:
+        return measure.make(features)
+    except GanzooError as error:
+        raise GanzooError(f"metric '{name}': {error}") from error
 
 
 # --- isolation -----------------------------------------------------------------------------------
@@ -215,7 +221,7 @@ def _share(extractor: FeatureExtractor) -> _Shared:
     return _shared[extractor.key]
 
 
-def _update(metrics: Sequence[tuple[Measure, Metric]], images: torch.Tensor, *, real: bool) -> None:
+def _update(metrics: Iterable[tuple[Measure, Metric]], images: torch.Tensor, *, real: bool) -> None:
     """Feed one batch to every metric (distribution metrics as real or fake images)."""
     for measure, metric in metrics:
         if measure.family == "distribution":
@@ -231,22 +237,24 @@ class _Reference:
         self.dataset = dataset
         self.tensor = tensor
         self.indices = indices
-        self.metrics: dict[tuple[str, str, str], Metric] = {}
-        self.baselines: dict[tuple[str, str], dict[str, float]] = {}
+        self.metrics: dict[tuple[str, str, str, str], Metric] = {}
+        self.baselines: dict[tuple[str, str, str], dict[str, float]] = {}
 
-    def load(self, measures: Sequence[Measure], extractor: FeatureExtractor, device: torch.device) -> dict[str, Metric]:
-        """Metrics of the distribution ``measures`` holding the features of these real images, fakes reset.
+    def load(self, measures: Mapping[str, Measure], extractor: FeatureExtractor, device: torch.device) -> dict[str, Metric]:
+        """Metrics of the distribution ``measures`` (by name) holding the features of these real images, fakes reset.
 
         The metrics missing from the cache are filled together, in one pass over the images.
         """
         shared = _share(extractor)
-        keys = {m.name: (m.key, extractor.key, str(device)) for m in measures if m.family == "distribution"}
-        missing = [(m, m.make(shared).to(device)) for m in measures if m.name in keys and keys[m.name] not in self.metrics]
+        # By name too: two names for one measure class must not feed one metric twice.
+        keys = {name: (name, m.key, extractor.key, str(device)) for name, m in measures.items() if m.family == "distribution"}
+        missing = {name: _make(name, measures[name], shared).to(device) for name, key in keys.items() if key not in self.metrics}
         if missing:
+            fed = [(measures[name], metric) for name, metric in missing.items()]
             for batch in _batches(self.dataset, self.indices):
-                _update(missing, batch[self.tensor].to(device), real=True)
+                _update(fed, batch[self.tensor].to(device), real=True)
             shared.forget()
-            self.metrics |= {keys[m.name]: metric for m, metric in missing}
+            self.metrics |= {keys[name]: metric for name, metric in missing.items()}
         loaded = {name: self.metrics[key] for name, key in keys.items()}
         for metric in loaded.values():
             metric.reset()  # drops the previous fakes only (reset_real_features=False)
@@ -323,9 +331,9 @@ def evaluate_run(
     count = int(settings["n"] if n is None else n)
     if count < 2:
         raise ConfigError(f"n={count}: measuring a distribution needs at least 2 images")
-    measures = [_measure(run.registry, name) for name in plan.metrics]
+    measures = {name: _measure(run.registry, name) for name in plan.metrics}
     extractor = None
-    if any(m.family != "paired" for m in measures):
+    if any(m.family != "paired" for m in measures.values()):
         extractor = build_features(settings["features"] if features is None else features, run.registry).to(run.device)
     with _isolated(run, seed) as networks:
         if plan.task == "generation":
@@ -335,11 +343,11 @@ def evaluate_run(
     return results
 
 
-def _values(measures: Sequence[Measure], metrics: Mapping[str, Metric], seed: int) -> dict[str, float]:
+def _values(measures: Mapping[str, Measure], metrics: Mapping[str, Metric], seed: int) -> dict[str, float]:
     values: dict[str, float] = {}
-    for measure in measures:
+    for name, measure in measures.items():
         torch.manual_seed(seed)  # KID's subsets and IS's splits: the same draw at every evaluation
-        values |= measure.values(metrics[measure.name])
+        values |= measure.values(metrics[name], name)
     return values
 
 
@@ -347,7 +355,7 @@ def _evaluate_generation(
     run: BuiltRun,
     plan: Plan,
     networks: Mapping[str, torch.nn.Module],
-    measures: Sequence[Measure],
+    measures: Mapping[str, Measure],
     extractor: FeatureExtractor | None,
     count: int,
     seed: int,
@@ -356,8 +364,8 @@ def _evaluate_generation(
     assert extractor is not None  # generation has no paired measure
     reference = _reference(run, run.dataset, "train", pair.real, REFERENCE_LIMIT)
     metrics = reference.load(measures, extractor, device)
-    metrics |= {m.name: m.make(_share(extractor)).to(device) for m in measures if m.family == "samples"}
-    fed = [(m, metrics[m.name]) for m in measures]
+    metrics |= {name: _make(name, m, _share(extractor)).to(device) for name, m in measures.items() if m.family == "samples"}
+    fed = [(m, metrics[name]) for name, m in measures.items()]
     noise = torch.Generator(device=device).manual_seed(seed)
     classes = int(run.context.num_classes or 0)
     made = 0
@@ -375,12 +383,12 @@ def _evaluate_generation(
         made += size
     _share(extractor).forget()
     results = _values(measures, metrics, seed)
-    results |= _baseline(run, reference, [m for m in measures if m.family == "distribution"], extractor, seed)
+    results |= _baseline(run, reference, {name: m for name, m in measures.items() if m.family == "distribution"}, extractor, seed)
     return results
 
 
 def _baseline(
-    run: BuiltRun, reference: _Reference, measures: Sequence[Measure], extractor: FeatureExtractor, seed: int
+    run: BuiltRun, reference: _Reference, measures: Mapping[str, Measure], extractor: FeatureExtractor, seed: int
 ) -> dict[str, float]:
     """The held-out test images measured against the training reference, once per process."""
     if not measures:
@@ -388,18 +396,19 @@ def _baseline(
     test = held_out_split(run)
     if test is None:
         return {}
-    missing = [m for m in measures if (m.key, extractor.key) not in reference.baselines]
+    keys = {name: (name, m.key, extractor.key) for name, m in measures.items()}
+    missing = {name: m for name, m in measures.items() if keys[name] not in reference.baselines}
     if missing:
         metrics = reference.load(missing, extractor, run.device)
-        fed = [(m, metrics[m.name]) for m in missing]
+        fed = [(m, metrics[name]) for name, m in missing.items()]
         for batch in _batches(test, _spread(len(test), REFERENCE_LIMIT)):
             _update(fed, batch[reference.tensor].to(run.device), real=False)
         _share(extractor).forget()
-        for measure in missing:
-            reference.baselines[measure.key, extractor.key] = _values([measure], metrics, seed)
+        for name, measure in missing.items():
+            reference.baselines[keys[name]] = _values({name: measure}, metrics, seed)
     results: dict[str, float] = {}
-    for measure in measures:
-        results |= {f"baseline/{name}": value for name, value in reference.baselines[measure.key, extractor.key].items()}
+    for name in measures:
+        results |= {f"baseline/{figure}": value for figure, value in reference.baselines[keys[name]].items()}
     return results
 
 
@@ -407,7 +416,7 @@ def _evaluate_translation(
     run: BuiltRun,
     plan: Plan,
     networks: Mapping[str, torch.nn.Module],
-    measures: Sequence[Measure],
+    measures: Mapping[str, Measure],
     extractor: FeatureExtractor | None,
     count: int,
     seed: int,
@@ -425,18 +434,18 @@ def _evaluate_translation(
     metrics: dict[str, Metric] = {}
     if extractor is not None:
         metrics |= reference.load(measures, extractor, device)
-        metrics |= {m.name: m.make(_share(extractor)).to(device) for m in measures if m.family == "samples"}
-    metrics |= {m.name: m.make().to(device) for m in measures if m.family == "paired"}
-    fed = [(m, metrics[m.name]) for m in measures if m.family != "paired"]
+        metrics |= {name: _make(name, m, _share(extractor)).to(device) for name, m in measures.items() if m.family == "samples"}
+    metrics |= {name: _make(name, m).to(device) for name, m in measures.items() if m.family == "paired"}
+    fed = [(m, metrics[name]) for name, m in measures.items() if m.family != "paired"]
     noise = torch.Generator(device=device).manual_seed(seed)
     for batch in _batches(test, reference.indices):
         batch = {key: value.to(device) for key, value in batch.items()}
         tensors = StepTensors(batch, run.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
         fake, real = tensors[pair.fake].float(), tensors[pair.real].float()
         _update(fed, fake, real=False)
-        for measure in measures:
+        for name, measure in measures.items():
             if measure.family == "paired":
-                metrics[measure.name].update(to_unit_range(fake), to_unit_range(real))
+                metrics[name].update(to_unit_range(fake), to_unit_range(real))
     if extractor is not None:
         _share(extractor).forget()
     return _values(measures, metrics, seed)

@@ -12,9 +12,11 @@ Fréchet and kernel distances compare the distributions of those vectors. Two ar
   network, through torch-fidelity, resized as the reference implementation resizes. Figures are
   comparable with papers. Its weights (about 92 MB) are downloaded only on request.
 
-Every extractor is an :class:`torch.nn.Module` that stays in evaluation mode, with the
-``num_features`` attribute torchmetrics reads, and may offer a :attr:`FeatureExtractor.classifier`
-(images to class logits) for the Inception score and for counting the classes of generated digits.
+Every extractor is a :class:`~ganzoo.contracts.FeatureExtractor` (defined in
+:mod:`ganzoo.contracts.metrics`): a :class:`torch.nn.Module` that stays in evaluation mode, with the
+``num_features`` attribute torchmetrics reads, and may offer a
+:attr:`~ganzoo.contracts.FeatureExtractor.classifier` (images to class logits) for the Inception
+score and for counting the classes of generated digits.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ganzoo.contracts.metrics import FeatureExtractor
 from ganzoo.errors import GanzooError
 
 if TYPE_CHECKING:
@@ -39,7 +42,6 @@ __all__ = [
     "INCEPTION_URL",
     "DigitsFeatures",
     "DigitsNet",
-    "FeatureExtractor",
     "FeaturesError",
     "InceptionFeatures",
     "build_features",
@@ -57,31 +59,6 @@ INCEPTION_URL = "https://github.com/toshas/torch-fidelity/releases/download/v0.2
 
 class FeaturesError(GanzooError):
     """Feature network weights that are missing, unreadable or refused."""
-
-
-class FeatureExtractor(nn.Module):
-    """Base class of the ``features`` parts: images in ``[-1, 1]`` to feature vectors.
-
-    Subclasses set :attr:`num_features` and :attr:`key` and implement ``forward``, which takes
-    ``(N, C, H, W)`` float images in ``[-1, 1]`` and returns ``(N, num_features)`` features. The module
-    never leaves evaluation mode and never needs gradients.
-
-    Attributes:
-        num_features: The length of each feature vector (read by torchmetrics).
-        key: Identifies the extractor and its weights, for caching reference statistics.
-    """
-
-    num_features: int = 0
-    key: str = ""
-
-    def train(self, mode: bool = True) -> FeatureExtractor:
-        """Stay in evaluation mode whatever is asked (a metric's ``train()`` must not change features)."""
-        return super().train(False)
-
-    @property
-    def classifier(self) -> nn.Module | None:
-        """A module mapping the same images to class logits, or ``None`` when there is none."""
-        return None
 
 
 class _Logits(nn.Module):
@@ -359,8 +336,5 @@ def build_features(spec: str | Mapping[str, Any] | FeatureExtractor, registry: R
             from ganzoo.plugins import get_registry
 
             registry = get_registry()
-        extractor = registry.get("features", name).build(**params)
-        if not isinstance(extractor, FeatureExtractor):
-            raise GanzooError(f"features '{name}' built a {type(extractor).__name__}, not a ganzoo.metrics.FeatureExtractor")
-        _extractors[key] = extractor
+        _extractors[key] = registry.get("features", name).build(**params)  # checked against FeatureExtractor
     return _extractors[key]

@@ -1,7 +1,7 @@
 """Quality measures: the parts of kind ``metric``.
 
 Every measure is computed by torchmetrics; this module only chooses its settings and feeds it. There
-are three families, told apart by :attr:`Measure.family`:
+are three families, told apart by :attr:`~ganzoo.contracts.Measure.family`:
 
 - ``"distribution"`` (``fid``, ``kid``): compare the features of generated images with those of real
   images, through a feature extractor (:mod:`ganzoo.metrics.features`). Lower is better.
@@ -9,23 +9,24 @@ are three families, told apart by :attr:`Measure.family`:
   Inception score, and the classes the images fall in. Higher is better.
 - ``"paired"`` (``l1``, ``psnr``, ``ssim``): compare each output of an image-to-image generator with
   its own target, on images mapped to ``[0, 1]``. Lower is better for ``l1``, higher for the others.
+
+:mod:`ganzoo.zoo` registers each measure under the name its figures are reported under. The base class,
+:class:`~ganzoo.contracts.Measure`, is defined in :mod:`ganzoo.contracts.metrics`.
 """
 
 from __future__ import annotations
 
 import functools
 import warnings
-from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any
 
 import torch
 
+from ganzoo.contracts.metrics import FeatureExtractor, Measure
 from ganzoo.errors import GanzooError
 
 if TYPE_CHECKING:
     from torchmetrics import Metric
-
-    from ganzoo.metrics.features import FeatureExtractor
 
 __all__ = [
     "ClassCoverage",
@@ -33,12 +34,9 @@ __all__ = [
     "InceptionScore",
     "KernelDistance",
     "L1Distance",
-    "Measure",
     "PeakSignalToNoise",
     "StructuralSimilarity",
 ]
-
-Family = Literal["distribution", "samples", "paired"]
 
 #: Passed to every torchmetrics metric: in a multi-process run only the main process measures, so a
 #: metric must never wait for the others to gather its state.
@@ -52,41 +50,9 @@ def _quiet(factory: Any, *args: Any, **kwargs: Any) -> Any:
         return factory(*args, **kwargs)
 
 
-class Measure(ABC):
-    """Base class of the ``metric`` parts.
-
-    Attributes:
-        name: The name results are reported under (``fid``).
-        family: ``"distribution"``, ``"samples"`` or ``"paired"`` (see the module notes).
-        higher_is_better: Which direction is an improvement.
-    """
-
-    name: ClassVar[str] = ""
-    family: ClassVar[Family] = "distribution"
-    higher_is_better: ClassVar[bool] = False
-
-    @property
-    def key(self) -> str:
-        """Identifies the measure and its settings, for caching real-image statistics."""
-        settings = ",".join(f"{k}={v}" for k, v in sorted(vars(self).items()))
-        return f"{self.name}({settings})"
-
-    @abstractmethod
-    def make(self, features: FeatureExtractor | None = None) -> Metric:
-        """A fresh torchmetrics metric; distribution measures keep their real statistics on ``reset()``.
-
-        Args:
-            features: The feature extractor (distribution and samples measures).
-        """
-
-    def values(self, metric: Metric) -> dict[str, float]:
-        """Compute the result as named floats (``{"kid": …, "kid_std": …}``)."""
-        return {self.name: float(metric.compute())}
-
-
-def _needs_features(measure: Measure, features: FeatureExtractor | None) -> FeatureExtractor:
+def _needs_features(features: FeatureExtractor | None) -> FeatureExtractor:
     if features is None:
-        raise GanzooError(f"metric '{measure.name}' needs a feature extractor (features=digits or features=inception)")
+        raise GanzooError("needs a feature extractor (features=digits or features=inception)")
     return features
 
 
@@ -102,13 +68,11 @@ class FrechetDistance(Measure):
     figures measured with the same counts.
     """
 
-    name = "fid"
-
     def make(self, features: FeatureExtractor | None = None) -> Metric:
         from torchmetrics.image.fid import FrechetInceptionDistance
 
         # normalize=True: a custom extractor then receives the float images unchanged.
-        return FrechetInceptionDistance(feature=_needs_features(self, features), reset_real_features=False, normalize=True, **LOCAL)
+        return FrechetInceptionDistance(feature=_needs_features(features), reset_real_features=False, normalize=True, **LOCAL)
 
 
 class KernelDistance(Measure):
@@ -125,8 +89,6 @@ class KernelDistance(Measure):
         degree: Degree of the polynomial kernel.
     """
 
-    name = "kid"
-
     def __init__(self, *, subsets: int = 100, subset_size: int = 1000, degree: int = 3) -> None:
         if subsets < 1 or subset_size < 2 or degree < 1:
             raise ValueError("subsets and degree must be at least 1 and subset_size at least 2")
@@ -139,7 +101,7 @@ class KernelDistance(Measure):
 
         return _quiet(
             KernelInceptionDistance,
-            feature=_needs_features(self, features),
+            feature=_needs_features(features),
             subsets=self.subsets,
             subset_size=self.subset_size,
             degree=self.degree,
@@ -148,12 +110,12 @@ class KernelDistance(Measure):
             **LOCAL,
         )
 
-    def values(self, metric: Metric) -> dict[str, float]:
+    def values(self, metric: Metric, name: str) -> dict[str, float]:
         real = sum(len(f) for f in metric.real_features)  # type: ignore[attr-defined]
         fake = sum(len(f) for f in metric.fake_features)  # type: ignore[attr-defined]
         metric.subset_size = min(self.subset_size, real, fake)  # type: ignore[attr-defined]
         mean, std = metric.compute()
-        return {self.name: float(mean), f"{self.name}_std": float(std)}
+        return {name: float(mean), f"{name}_std": float(std)}
 
 
 class InceptionScore(Measure):
@@ -171,7 +133,6 @@ class InceptionScore(Measure):
             (``is``) and their standard deviation (``is_std``).
     """
 
-    name = "is"
     family = "samples"
     higher_is_better = True
 
@@ -183,14 +144,14 @@ class InceptionScore(Measure):
     def make(self, features: FeatureExtractor | None = None) -> Metric:
         from torchmetrics.image.inception import InceptionScore as TorchmetricsInceptionScore
 
-        classifier = _needs_features(self, features).classifier
+        classifier = _needs_features(features).classifier
         if classifier is None:
-            raise GanzooError(f"metric 'is' needs a classifier, which features '{features.key}' lacks; use features=inception")
+            raise GanzooError(f"needs a classifier, which features '{features.key}' lacks; use features=inception")
         return _quiet(TorchmetricsInceptionScore, feature=classifier, splits=self.splits, normalize=False, **LOCAL)
 
-    def values(self, metric: Metric) -> dict[str, float]:
+    def values(self, metric: Metric, name: str) -> dict[str, float]:
         mean, std = metric.compute()
-        return {self.name: float(mean), f"{self.name}_std": float(std)}
+        return {name: float(mean), f"{name}_std": float(std)}
 
 
 class ClassCoverage(Measure):
@@ -204,22 +165,21 @@ class ClassCoverage(Measure):
     Counted with a torchmetrics ``Metric`` holding the per-class totals.
     """
 
-    name = "classes"
     family = "samples"
     higher_is_better = True
 
     def make(self, features: FeatureExtractor | None = None) -> Metric:
-        classifier = _needs_features(self, features).classifier
+        classifier = _needs_features(features).classifier
         if classifier is None:
-            raise GanzooError(f"metric 'classes' needs a classifier, which features '{features.key}' lacks; use features=digits")
+            raise GanzooError(f"needs a classifier, which features '{features.key}' lacks; use features=digits")
         return _class_counts_metric()(classifier)
 
-    def values(self, metric: Metric) -> dict[str, float]:
+    def values(self, metric: Metric, name: str) -> dict[str, float]:
         counts = metric.compute()
         if counts.numel() == 0 or counts.sum() == 0:
-            return {self.name: 0.0, f"{self.name}_balance": 0.0}
+            return {name: 0.0, f"{name}_balance": 0.0}
         even = counts.sum() / counts.numel()
-        return {self.name: float((counts > 0).sum()), f"{self.name}_balance": float(counts.min() / even)}
+        return {name: float((counts > 0).sum()), f"{name}_balance": float(counts.min() / even)}
 
 
 @functools.cache
@@ -255,7 +215,6 @@ class L1Distance(Measure):
     Computed by torchmetrics' ``MeanAbsoluteError``. Lower is better.
     """
 
-    name = "l1"
     family = "paired"
 
     def make(self, features: FeatureExtractor | None = None) -> Metric:
@@ -271,7 +230,6 @@ class PeakSignalToNoise(Measure):
     image and then averaged, as image-to-image papers report it. Higher is better.
     """
 
-    name = "psnr"
     family = "paired"
     higher_is_better = True
 
@@ -291,7 +249,6 @@ class StructuralSimilarity(Measure):
     default 11 × 11 Gaussian window (images need at least 11 pixels a side). Higher is better.
     """
 
-    name = "ssim"
     family = "paired"
     higher_is_better = True
 

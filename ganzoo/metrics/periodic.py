@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.atomic import atomic_write_text
+from ganzoo.contracts import FeatureExtractor
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.metrics.evaluate import EVAL_DEFAULTS, _measure, evaluate_run, finite, plan_evaluation
-from ganzoo.metrics.features import FeatureExtractor, build_features
+from ganzoo.metrics.features import build_features
 from ganzoo.training import checkpoint as ckpt
 
 if TYPE_CHECKING:

@@ -25,12 +25,11 @@ import torch
 from ganzoo import vocabulary as names
 from ganzoo.assembly import Context, build_network
 from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.contracts import AdversarialLoss, GanNetwork, Penalty, ReconstructionLoss
 from ganzoo.errors import ConfigError, IncompatiblePartsError, did_you_mean
-from ganzoo.network import GanNetwork
 from ganzoo.registry import Registry
 from ganzoo.training.graph import Computation, check_sources, parse_forward
-from ganzoo.zoo.losses import AdversarialLoss, Penalty, ReconstructionLoss
-from ganzoo.zoo.schedules import CombinedSchedule
+from ganzoo.training.schedule_set import CombinedSchedule
 
 #: The two network slots of a configuration.
 ROLES = ("generator", "discriminator")
@@ -175,10 +174,16 @@ def restore_run(state: Mapping[str, Any], registry: Registry, device: torch.devi
 
     config = copy.deepcopy(dict(state["config"]))
     run = build_run(config, registry, device, data=data)
+    missing = [name for name in run.networks if name not in state["networks"]]
+    if missing and not data:  # sampling needs the generators only
+        missing = [name for name in missing if run.roles[name] == "generator"]
+    if missing:
+        raise CheckpointError(f"the checkpoint is damaged: it holds no weights for {', '.join(missing)}")
     try:
         for name, network in run.networks.items():
-            network.load_state_dict(state["networks"][name])
-    except (KeyError, RuntimeError) as error:
+            if name in state["networks"]:
+                network.load_state_dict(state["networks"][name])
+    except RuntimeError as error:
         raise CheckpointError(f"the checkpoint's weights do not fit its configuration: {error}") from error
     run.schedule.attach(run.generators)
     run.schedule.load_state_dict(state["schedule"])
@@ -298,10 +303,7 @@ def _build_losses(config: dict[str, Any], registry: Registry, adversarial: list[
     losses = {}
     for key, slot in config["loss"].items():
         part = registry.get("loss", str(slot[NAME_KEY]))
-        loss = part.build(**slot_params(slot))
-        if not isinstance(loss, (AdversarialLoss, Penalty, ReconstructionLoss)):
-            raise ConfigError(f"loss.{key}: {part.label} is neither an adversarial loss, a penalty nor a reconstruction loss")
-        losses[key] = loss
+        losses[key] = part.build(**slot_params(slot))  # checked: one of the three loss contracts
         config["loss"][key] = {NAME_KEY: part.name, **part.defaults(), **part.check(slot_params(slot))}
     for pair in adversarial:
         if not isinstance(losses.get(pair.loss), AdversarialLoss):

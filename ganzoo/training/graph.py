@@ -23,8 +23,8 @@ from typing import Any
 
 import torch
 
+from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, did_you_mean
-from ganzoo.network import GanNetwork
 
 NOISE = "z"
 

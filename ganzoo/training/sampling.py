@@ -18,15 +18,13 @@ from typing import Any
 
 import torch
 
-from ganzoo.assembly import Context, build_network
-from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, did_you_mean
-from ganzoo.network import GanNetwork
 from ganzoo.output_paths import check_new_output
 from ganzoo.plugins import get_registry
 from ganzoo.training import checkpoint as ckpt
+from ganzoo.training.build import restore_run
 from ganzoo.training.outputs import GridCanvas, check_grid, save_png, to_display
-from ganzoo.zoo.schedules import CombinedSchedule
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 NOISE_CHUNK = 256  # noise is drawn this many rows at a time, so that a seed gives the same samples at any batch size
@@ -34,7 +32,7 @@ PROGRESS_FROM = 1024  # a progress bar for this many samples or more (on a termi
 
 
 def load_generators(checkpoint: str | Path, *, average: bool = True) -> tuple[dict[str, GanNetwork], dict[str, Any]]:
-    """Rebuild a run's generators from a checkpoint.
+    """Rebuild a run's generators from a checkpoint, without its data set.
 
     Args:
         checkpoint: A checkpoint file or a run directory.
@@ -44,30 +42,11 @@ def load_generators(checkpoint: str | Path, *, average: bool = True) -> tuple[di
         The generators by instance name (in eval mode, on the CPU) and the run's configuration.
     """
     state = ckpt.load_checkpoint(checkpoint, require=ckpt.GENERATOR_SECTIONS)
-    config = state["config"]
-    registry = get_registry()
-    context = Context(**{k: config.get(k) for k in ("image_size", "channels", "source_channels", "latent_dim", "num_classes")})
-    generators = {}
-    for instance, slot in config["networks"].items():
-        if slot != "generator":
-            continue
-        network = build_network(registry, "generator", config["generator"], context).module
-        if instance not in state["networks"]:
-            raise ckpt.CheckpointError(f"'{checkpoint}' is a damaged ganzoo checkpoint: it holds no weights for generator '{instance}'")
-        try:
-            network.load_state_dict(state["networks"][instance])
-        except (KeyError, RuntimeError) as error:
-            raise ckpt.CheckpointError(f"the checkpoint's weights for '{instance}' do not fit its configuration: {error}") from error
-        generators[instance] = network
-    if average:
-        schedules = [registry.get("schedule", s[NAME_KEY]).build(**slot_params(s)) for s in config["schedule"].values()]
-        combined = CombinedSchedule(schedules)
-        combined.attach(generators)
-        combined.load_state_dict(state["schedule"])
-        generators = {name: combined.averaged(name) or net for name, net in generators.items()}
+    run = restore_run(state, get_registry(), torch.device("cpu"), data=False)
+    generators = {name: (run.schedule.averaged(name) if average else None) or net for name, net in run.generators.items()}
     for network in generators.values():
         network.eval()
-    return generators, config
+    return generators, run.config
 
 
 def _pick(generators: dict[str, GanNetwork], name: str | None) -> tuple[str, GanNetwork]:

@@ -23,8 +23,8 @@ import torch
 
 from ganzoo.atomic import atomic_write_text
 from ganzoo.config import to_yaml
+from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, GanzooError
-from ganzoo.network import GanNetwork
 from ganzoo.plugins import PluginHost, get_host
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed

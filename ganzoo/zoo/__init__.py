@@ -2,12 +2,14 @@
 
 This module is named by the ``ganzoo`` entry point in ganzoo's ``pyproject.toml`` and registers every
 built-in part through :func:`~ganzoo.hookspecs.ganzoo_register_parts`, exactly as a third-party plugin
-does. The parts live in one module per family:
+does, and its parts implement the same :mod:`ganzoo.contracts`. The parts live in one module per
+family:
 
 - :mod:`ganzoo.zoo.generators` and :mod:`ganzoo.zoo.discriminators`: the networks;
 - :mod:`ganzoo.zoo.losses`: adversarial losses, penalties and reconstruction losses;
 - :mod:`ganzoo.zoo.schedules`: update order and ratio, learning-rate policies, weight averaging;
 - :mod:`ganzoo.data`: the built-in digits tasks and the on-disk formats;
+- :mod:`ganzoo.metrics.features` and :mod:`ganzoo.metrics.measures`: feature extractors and measures;
 - :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation).
 """
 
@@ -18,7 +20,7 @@ from ganzoo.hookspecs import Register, hookimpl
 
 @hookimpl
 def ganzoo_register_parts(register: Register) -> None:
-    """Register the built-in generators, discriminators, losses, schedules and data sets."""
+    """Register the built-in generators, discriminators, losses, schedules, data sets, features and metrics."""
     # Factories are named by "module:class" so that nothing heavy is imported until a part is used.
     register("generator", "mlp", "ganzoo.zoo.generators.mlp:MLPGenerator", tags=["unconditional"])
     register("generator", "dcgan", "ganzoo.zoo.generators.dcgan:DCGANGenerator", tags=["unconditional"])

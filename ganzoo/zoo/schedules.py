@@ -1,144 +1,24 @@
-"""Built-in training schedules: when each network updates, at what learning rate, and weight averaging.
+"""Built-in training schedules: update order and ratio, learning-rate policies, weight averaging.
 
-A schedule is a small object the trainer consults during training. The trainer holds a list of them
-and asks all of them; :class:`CombinedSchedule` states how their answers combine. Every hook of
-:class:`Schedule` has a default that changes nothing, so a schedule overrides only what it is about:
+Each schedule subclasses :class:`~ganzoo.contracts.Schedule` (whose documentation says what each hook
+means and how the answers of several schedules combine) and overrides only the hooks it is about;
+:mod:`ganzoo.zoo` registers each class under the name users select it by.
 
-- :meth:`~Schedule.update_discriminator` and :meth:`~Schedule.update_generator`, asked at every step,
-  say whether each network updates; a network updates only if every schedule agrees.
-- :attr:`~Schedule.discriminator_first` orders the two updates within a step; the discriminator goes
-  first only if every schedule agrees.
-- :meth:`~Schedule.learning_rates`, asked once when the optimisers are built, passes the configured
-  rates through each schedule in turn.
-- :meth:`~Schedule.lr_factor`, a ``LambdaLR`` factor asked once per epoch; the factors multiply.
-- :meth:`~Schedule.attach`, once after the generators are built, and
-  :meth:`~Schedule.after_generator_step`, after every generator update, go to every schedule.
-- :meth:`~Schedule.averaged` gives the averaged copy of a generator, from the first schedule that
-  keeps one.
-- :meth:`~Schedule.state_dict` and :meth:`~Schedule.load_state_dict` save and restore each schedule.
-
-Steps count trainer iterations from 0 (one batch each); epochs count from 0.
+:class:`~ganzoo.contracts.Schedule` and :class:`~ganzoo.training.schedule_set.CombinedSchedule` are
+also importable from this module, where they used to live, so that existing plugins keep working.
 """
 
 import copy
 import math
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any
 
 import torch
 from torch import nn
 
-__all__ = [
-    "PARTS",
-    "AlternatingSchedule",
-    "CombinedSchedule",
-    "EMASchedule",
-    "LinearDecaySchedule",
-    "Schedule",
-    "TTURSchedule",
-]
+from ganzoo.contracts.schedule import Schedule
+from ganzoo.training.schedule_set import CombinedSchedule  # noqa: F401  (re-exported for existing plugins)
 
-
-class Schedule:
-    """Base class of the training schedules; every hook defaults to "change nothing".
-
-    Subclasses override the hooks they are about. A schedule that keeps state across steps (weights,
-    counters) returns it from :meth:`state_dict` so that a resumed run continues exactly.
-
-    Attributes:
-        name: The name users select the schedule by.
-        role: Always ``"schedule"``.
-        discriminator_first: Whether, within one step, the discriminator updates before the
-            generator. ``True`` by default.
-    """
-
-    name: ClassVar[str]
-    role: ClassVar[str] = "schedule"
-    discriminator_first: bool = True
-
-    def update_discriminator(self, step: int) -> bool:
-        """Return whether the discriminator updates at this step.
-
-        Args:
-            step: The trainer's iteration, counted from 0.
-
-        Returns:
-            ``True`` by default.
-        """
-        return True
-
-    def update_generator(self, step: int) -> bool:
-        """Return whether the generator updates at this step.
-
-        Args:
-            step: The trainer's iteration, counted from 0.
-
-        Returns:
-            ``True`` by default.
-        """
-        return True
-
-    def learning_rates(self, base: dict[str, float]) -> dict[str, float]:
-        """Return the learning rate of each role, given the configured ones.
-
-        Args:
-            base: Learning rate per role (``"generator"``, ``"discriminator"``).
-
-        Returns:
-            A new dictionary with the same roles; by default equal to ``base``.
-        """
-        return dict(base)
-
-    def lr_factor(self, epoch: int) -> float:
-        """Return the factor on every learning rate during an epoch, for a ``LambdaLR``.
-
-        Args:
-            epoch: The epoch about to be trained, counted from 0 (the ``LambdaLR`` counter).
-
-        Returns:
-            ``1.0`` by default.
-        """
-        return 1.0
-
-    def attach(self, generators: dict[str, nn.Module]) -> None:
-        """Give the schedule the generators, once, after they are built and on their device.
-
-        Args:
-            generators: The generators by name.
-        """
-
-    def after_generator_step(self, generators: dict[str, nn.Module]) -> None:
-        """React to a generator update (called after each ``optimizer.step()`` of the generators).
-
-        Args:
-            generators: The generators by name, with their updated weights.
-        """
-
-    def averaged(self, name: str) -> nn.Module | None:
-        """Return the averaged copy of a generator, if this schedule keeps one.
-
-        Args:
-            name: The generator's name, as in :meth:`after_generator_step`.
-
-        Returns:
-            The averaged module, or ``None`` (the default).
-        """
-        return None
-
-    def state_dict(self) -> dict[str, Any]:
-        """Return the schedule's state, for a checkpoint; empty by default.
-
-        Returns:
-            A dictionary of tensors and plain Python values (safe for ``torch.load(weights_only=True)``).
-        """
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore the state returned by :meth:`state_dict`.
-
-        Args:
-            state: A dictionary from :meth:`state_dict`.
-        """
+__all__ = ["AlternatingSchedule", "EMASchedule", "LinearDecaySchedule", "TTURSchedule"]
 
 
 class AlternatingSchedule(Schedule):
@@ -159,7 +39,6 @@ class AlternatingSchedule(Schedule):
         d_first: Whether the discriminator updates before the generator within a step.
     """
 
-    name = "alternating"
 
     def __init__(self, *, n_critic: int = 1, d_first: bool = True) -> None:
         if n_critic < 1:
@@ -187,7 +66,6 @@ class TTURSchedule(Schedule):
         discriminator_lr: The discriminators' learning rate.
     """
 
-    name = "ttur"
 
     def __init__(self, *, generator_lr: float = 1e-4, discriminator_lr: float = 4e-4) -> None:
         for key, value in (("generator_lr", generator_lr), ("discriminator_lr", discriminator_lr)):
@@ -221,7 +99,6 @@ class LinearDecaySchedule(Schedule):
         n_epochs_decay: Epochs of linear decay after them.
     """
 
-    name = "linear_decay"
 
     def __init__(self, *, n_epochs: int = 100, n_epochs_decay: int = 100) -> None:
         if n_epochs < 0 or n_epochs_decay < 0:
@@ -261,7 +138,6 @@ class EMASchedule(Schedule):
         step: Generator updates seen so far; saved in :meth:`state_dict`.
     """
 
-    name = "ema"
 
     def __init__(self, *, decay: float = 0.999, start_step: int = 0) -> None:
         if not 0.0 <= decay <= 1.0:
@@ -331,67 +207,3 @@ def _load_average(average: nn.Module, weights: dict[str, torch.Tensor]) -> None:
     kept = average.state_dict()
     statistics = ("running_mean", "running_var", "num_batches_tracked")
     average.load_state_dict({k: v for k, v in weights.items() if k in kept or not k.endswith(statistics)})
-
-
-class CombinedSchedule(Schedule):
-    """Several schedules answering as one, by the rules listed at the top of this module.
-
-    The discriminator (generator) updates only at steps where every schedule lets it, and goes first
-    only if every schedule agrees; learning rates pass through each schedule in turn; the epoch
-    factors multiply; the first schedule with an averaged copy of a generator provides it.
-
-    Args:
-        schedules: The schedules, in the order the user listed them.
-    """
-
-    def __init__(self, schedules: Sequence[Schedule] = ()) -> None:
-        self.schedules = list(schedules)
-
-    @property
-    def discriminator_first(self) -> bool:  # type: ignore[override]
-        """Whether the discriminator updates first: only if every schedule says so."""
-        return all(schedule.discriminator_first for schedule in self.schedules)
-
-    def update_discriminator(self, step: int) -> bool:
-        return all(schedule.update_discriminator(step) for schedule in self.schedules)
-
-    def update_generator(self, step: int) -> bool:
-        return all(schedule.update_generator(step) for schedule in self.schedules)
-
-    def learning_rates(self, base: dict[str, float]) -> dict[str, float]:
-        rates = dict(base)
-        for schedule in self.schedules:
-            rates = schedule.learning_rates(rates)
-        return rates
-
-    def lr_factor(self, epoch: int) -> float:
-        return math.prod(schedule.lr_factor(epoch) for schedule in self.schedules)
-
-    def attach(self, generators: dict[str, nn.Module]) -> None:
-        for schedule in self.schedules:
-            schedule.attach(generators)
-
-    def after_generator_step(self, generators: dict[str, nn.Module]) -> None:
-        for schedule in self.schedules:
-            schedule.after_generator_step(generators)
-
-    def averaged(self, name: str) -> nn.Module | None:
-        for schedule in self.schedules:
-            average = schedule.averaged(name)
-            if average is not None:
-                return average
-        return None
-
-    def state_dict(self) -> dict[str, Any]:
-        return {"schedules": [schedule.state_dict() for schedule in self.schedules]}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        states = state["schedules"]
-        if len(states) != len(self.schedules):
-            raise ValueError(f"the state holds {len(states)} schedule(s), this run has {len(self.schedules)}")
-        for schedule, schedule_state in zip(self.schedules, states, strict=True):
-            schedule.load_state_dict(schedule_state)
-
-
-PARTS: tuple[type[Schedule], ...] = (AlternatingSchedule, TTURSchedule, LinearDecaySchedule, EMASchedule)
-"""Every built-in schedule of this module, in the order they are documented."""

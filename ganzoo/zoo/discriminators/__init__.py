@@ -16,8 +16,6 @@ part                       class                                      inputs
 
 from __future__ import annotations
 
-from typing import Any
-
 from ganzoo._lazy import lazy_exports
 
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
@@ -31,28 +29,7 @@ _EXPORTS = {
     "ProjectionDiscriminator": "ganzoo.zoo.discriminators.projection",
 }
 
-__all__ = [
-    "DISCRIMINATORS",
-    "DCGANDiscriminator",
-    "MLPDiscriminator",
-    "MultiScalePatchGANDiscriminator",
-    "PatchGANDiscriminator",
-    "ProjectionDiscriminator",
-    "TimmDiscriminator",
-]
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605  (the names are the keys above)
 
 
-_export, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "DISCRIMINATORS":
-        return {
-            "mlp": _export("MLPDiscriminator"),
-            "dcgan": _export("DCGANDiscriminator"),
-            "patchgan": _export("PatchGANDiscriminator"),
-            "multiscale_patchgan": _export("MultiScalePatchGANDiscriminator"),
-            "projection": _export("ProjectionDiscriminator"),
-            "timm": _export("TimmDiscriminator"),
-        }
-    return _export(name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

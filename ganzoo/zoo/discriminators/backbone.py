@@ -10,7 +10,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ...network import GanNetwork
+from ganzoo.contracts import GanNetwork
+
 from ..layers import (
     check_choice,
     check_cond_channels,

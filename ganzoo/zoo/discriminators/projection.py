@@ -3,7 +3,8 @@
 import torch
 from torch import nn
 
-from ...network import GanNetwork
+from ganzoo.contracts import GanNetwork
+
 from ..layers import check_positive, example_images, example_labels, init_weights, maybe_spectral_norm
 
 __all__ = ["ProjectionDiscriminator"]

@@ -14,8 +14,6 @@ part                     class                                       inputs
 
 from __future__ import annotations
 
-from typing import Any
-
 from ganzoo._lazy import lazy_exports
 
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
@@ -29,28 +27,7 @@ _EXPORTS = {
     "UNetGenerator": "ganzoo.zoo.generators.unet",
 }
 
-__all__ = [
-    "GENERATORS",
-    "ConditionalDCGANGenerator",
-    "DCGANGenerator",
-    "ExemplarInpaintingGenerator",
-    "MLPGenerator",
-    "ResnetGenerator",
-    "UNetGenerator",
-]
+__all__ = sorted(_EXPORTS)  # noqa: PLE0605  (the names are the keys above)
 
 
-_export, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)
-
-
-def __getattr__(name: str) -> Any:
-    if name == "GENERATORS":
-        return {
-            "mlp": _export("MLPGenerator"),
-            "dcgan": _export("DCGANGenerator"),
-            "unet": _export("UNetGenerator"),
-            "resnet": _export("ResnetGenerator"),
-            "cdcgan": _export("ConditionalDCGANGenerator"),
-            "exgan": _export("ExemplarInpaintingGenerator"),
-        }
-    return _export(name)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -5,7 +5,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ...network import GanNetwork
+from ganzoo.contracts import GanNetwork
+
 from ..layers import check_choice, check_positive, example_labels, init_weights
 from .dcgan import check_dcgan_size, dcgan_trunk
 

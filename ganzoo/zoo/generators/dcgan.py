@@ -6,7 +6,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ...network import GanNetwork
+from ganzoo.contracts import GanNetwork
+
 from ..layers import check_choice, check_positive, init_weights, is_power_of_two, powers_of_two
 
 __all__ = ["DCGANGenerator", "check_dcgan_size", "dcgan_trunk"]

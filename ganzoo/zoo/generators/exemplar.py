@@ -5,7 +5,8 @@ from typing import Literal
 import torch
 from torch import nn
 
-from ...network import GanNetwork
+from ganzoo.contracts import GanNetwork
+
 from ..layers import (
     NormKind,
     check_choice,

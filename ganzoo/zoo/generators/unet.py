@@ -3,7 +3,8 @@
 import torch
 from torch import nn
 
-from ...network import GanNetwork
+from ganzoo.contracts import GanNetwork
+
 from ..layers import (
     NormKind,
     check_choice,

@@ -1,4 +1,4 @@
-"""The parts this plugin adds. Each is an ordinary class; the plugin module registers them by name."""
+"""The parts this plugin adds: ordinary classes on ganzoo's contracts; the plugin module names them."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganzoo.network import GanNetwork
-from ganzoo.zoo.losses import AdversarialLoss
-from ganzoo.zoo.schedules import Schedule
+from ganzoo.contracts import AdversarialLoss, GanNetwork, Schedule
 
 
 def _check_power_of_two(owner: str, image_size: int) -> int:
@@ -120,8 +118,6 @@ class SmoothedBCELoss(AdversarialLoss):
         real_label: Target for real images in the discriminator's loss.
         d_scale: Factor on the discriminator's loss.
     """
-
-    name = "smoothed_bce"
 
     def __init__(self, *, real_label: float = 0.9, d_scale: float = 1.0) -> None:
         if not 0.0 < real_label <= 1.0:
