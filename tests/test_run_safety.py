@@ -15,12 +15,12 @@ import torch
 
 from ganzoo import hookimpl
 from ganzoo.cli import main
+from ganzoo.contracts import ReconstructionLoss
 from ganzoo.plugins import PluginHost, set_host
 from ganzoo.training import DivergenceError, Trainer, resolve_run_config
 from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.outputs import read_metrics
 from ganzoo.training.run_directory import LOCK_FILE, MARKER, RunDirectory, RunLockedError, is_run_directory
-from ganzoo.contracts import ReconstructionLoss
 
 SMALL = ["recipe=vanilla", "train.batch_size=8", "train.log_every=1", "train.sample_every=0", "train.progress=false"]
 

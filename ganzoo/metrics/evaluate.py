@@ -21,21 +21,30 @@ computed once per process and reused, so periodic evaluation costs only the gene
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
 
-from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.config import NAME_KEY
 from ganzoo.contracts import FeatureExtractor, Measure
-from ganzoo.errors import ConfigError, GanzooError
+from ganzoo.errors import ConfigError
 from ganzoo.metrics.features import build_features
 from ganzoo.metrics.measures import to_unit_range
+from ganzoo.metrics.references import (
+    Reference,
+    batches,
+    feed,
+    held_out_split,
+    make_metric,
+    reference_images,
+    shared_features,
+    spread_indices,
+)
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.graph import StepTensors
 
@@ -63,8 +72,6 @@ EVAL_DEFAULTS: dict[str, Any] = {"every": 0, "metrics": ["fid"], "n": 1000, "fea
 PAIRED_METRICS = ("l1", "psnr", "ssim")
 #: At most this many real images form a reference (spread evenly over the data set).
 REFERENCE_LIMIT = 50_000
-#: Images per batch while evaluating.
-BATCH_SIZE = 250
 
 
 @dataclass(frozen=True)
@@ -146,14 +153,6 @@ def _measure(registry: Registry, name: str) -> Measure:
     return registry.get("metric", str(name)).build()  # checked: a Measure
 
 
-def _make(name: str, measure: Measure, features: FeatureExtractor | None = None) -> Metric:
-    """The measure's torchmetrics metric; a refusal is reported under the name it was selected by."""
-    try:
-        return measure.make(features)
-    except GanzooError as error:
-        raise GanzooError(f"metric '{name}': {error}") from error
-
-
 # --- isolation -----------------------------------------------------------------------------------
 
 
@@ -167,131 +166,6 @@ def _isolated(run: BuiltRun, seed: int) -> Iterator[dict[str, torch.nn.Module]]:
             yield networks
     finally:
         ckpt.restore_rng_state(saved)
-
-
-# --- real images, and the statistics of their features ---------------------------------------------
-
-
-def _spread(count: int, limit: int) -> list[int]:
-    """``min(count, limit)`` indices spread evenly over ``range(count)`` (data sets are often sorted by class)."""
-    take = min(count, limit)
-    return [i * count // take for i in range(take)]
-
-
-def _batches(dataset: Any, indices: Sequence[int], batch_size: int = BATCH_SIZE) -> Iterator[dict[str, torch.Tensor]]:
-    for start in range(0, len(indices), batch_size):
-        items = [dataset[i] for i in indices[start : start + batch_size]]
-        yield {key: torch.stack([item[key] for item in items]) for key in items[0]}
-
-
-class _Shared(FeatureExtractor):
-    """An extractor that computes a batch's features once, however many metrics read that batch.
-
-    Every metric of an evaluation is updated with the same tensor object in turn, so remembering the
-    last batch (by identity, holding it so that its id cannot be reused) is enough.
-    """
-
-    def __init__(self, extractor: FeatureExtractor) -> None:
-        super().__init__()
-        self.extractor = extractor
-        self.num_features = extractor.num_features
-        self.key = extractor.key
-        self._last: tuple[torch.Tensor, torch.Tensor] | None = None
-
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        if self._last is None or self._last[0] is not images:
-            self._last = (images, self.extractor(images))
-        return self._last[1]
-
-    def forget(self) -> None:
-        """Drop the remembered batch (and the memory it holds)."""
-        self._last = None
-
-    @property
-    def classifier(self) -> torch.nn.Module | None:
-        return self.extractor.classifier
-
-
-_shared: dict[str, _Shared] = {}
-
-
-def _share(extractor: FeatureExtractor) -> _Shared:
-    if extractor.key not in _shared:
-        _shared[extractor.key] = _Shared(extractor)
-    return _shared[extractor.key]
-
-
-def _update(metrics: Iterable[tuple[Measure, Metric]], images: torch.Tensor, *, real: bool) -> None:
-    """Feed one batch to every metric (distribution metrics as real or fake images)."""
-    for measure, metric in metrics:
-        if measure.family == "distribution":
-            metric.update(images, real=real)
-        elif not real:
-            metric.update(images)
-
-
-class _Reference:
-    """Real images of one split, and the torchmetrics metrics loaded with their features."""
-
-    def __init__(self, dataset: Any, tensor: str, indices: list[int]) -> None:
-        self.dataset = dataset
-        self.tensor = tensor
-        self.indices = indices
-        self.metrics: dict[tuple[str, str, str, str], Metric] = {}
-        self.baselines: dict[tuple[str, str, str], dict[str, float]] = {}
-
-    def load(self, measures: Mapping[str, Measure], extractor: FeatureExtractor, device: torch.device) -> dict[str, Metric]:
-        """Metrics of the distribution ``measures`` (by name) holding the features of these real images, fakes reset.
-
-        The metrics missing from the cache are filled together, in one pass over the images.
-        """
-        shared = _share(extractor)
-        # By name too: two names for one measure class must not feed one metric twice.
-        keys = {name: (name, m.key, extractor.key, str(device)) for name, m in measures.items() if m.family == "distribution"}
-        missing = {name: _make(name, measures[name], shared).to(device) for name, key in keys.items() if key not in self.metrics}
-        if missing:
-            fed = [(measures[name], metric) for name, metric in missing.items()]
-            for batch in _batches(self.dataset, self.indices):
-                _update(fed, batch[self.tensor].to(device), real=True)
-            shared.forget()
-            self.metrics |= {keys[name]: metric for name, metric in missing.items()}
-        loaded = {name: self.metrics[key] for name, key in keys.items()}
-        for metric in loaded.values():
-            metric.reset()  # drops the previous fakes only (reset_real_features=False)
-        return loaded
-
-
-_references: dict[str, _Reference] = {}
-_test_sets: dict[str, Any] = {}
-
-
-def _data_key(config: Mapping[str, Any], split: str, tensor: str, limit: int) -> str:
-    return json.dumps([config["data"], split, tensor, limit], sort_keys=True, default=str)
-
-
-def _reference(run: BuiltRun, dataset: Any, split: str, tensor: str, limit: int) -> _Reference:
-    key = _data_key(run.config, split, tensor, limit)
-    if key not in _references:
-        if len(_references) >= 8:  # a long-lived process evaluating many runs: keep the newest
-            _references.pop(next(iter(_references)))
-        _references[key] = _Reference(dataset, tensor, _spread(len(dataset), limit))
-    return _references[key]
-
-
-def held_out_split(run: BuiltRun) -> Any | None:
-    """The run's data set rebuilt with ``split="test"``, or ``None`` when its part has no such split."""
-    slot = run.config["data"]
-    part = run.registry.get("dataset", str(slot[NAME_KEY]))
-    if not part.accepts("split"):
-        return None
-    key = json.dumps(slot, sort_keys=True, default=str)
-    if key not in _test_sets:
-        try:
-            _test_sets[key] = part.build(**{**slot_params(slot), "split": "test"})
-        except GanzooError as error:
-            logger.warning("data set '%s' has no usable test split (%s)", part.name, error)
-            return None
-    return _test_sets[key]
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -362,9 +236,9 @@ def _evaluate_generation(
 ) -> dict[str, float]:
     device, pair = run.device, plan.pair
     assert extractor is not None  # generation has no paired measure
-    reference = _reference(run, run.dataset, "train", pair.real, REFERENCE_LIMIT)
+    reference = reference_images(run, run.dataset, "train", pair.real, REFERENCE_LIMIT)
     metrics = reference.load(measures, extractor, device)
-    metrics |= {name: _make(name, m, _share(extractor)).to(device) for name, m in measures.items() if m.family == "samples"}
+    metrics |= {name: make_metric(name, m, shared_features(extractor)).to(device) for name, m in measures.items() if m.family == "samples"}
     fed = [(m, metrics[name]) for name, m in measures.items()]
     noise = torch.Generator(device=device).manual_seed(seed)
     classes = int(run.context.num_classes or 0)
@@ -372,23 +246,23 @@ def _evaluate_generation(
     # Real items supply whatever else the generator reads (labels, say), spread over the data set
     # and cycled when n exceeds it; class-conditional generators get every class in turn.
     length = len(run.dataset)
-    indices = _spread(length, count) if count <= length else [i % length for i in range(count)]
-    for batch in _batches(run.dataset, indices):
+    indices = spread_indices(length, count) if count <= length else [i % length for i in range(count)]
+    for batch in batches(run.dataset, indices):
         size = next(iter(batch.values())).shape[0]
         batch = {key: value.to(device) for key, value in batch.items()}
         if "label" in batch and classes:
             batch["label"] = (torch.arange(made, made + size, device=device) % classes).to(batch["label"].dtype)
         tensors = StepTensors(batch, run.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
-        _update(fed, tensors[pair.fake].float(), real=False)
+        feed(fed, tensors[pair.fake].float(), real=False)
         made += size
-    _share(extractor).forget()
+    shared_features(extractor).forget()
     results = _values(measures, metrics, seed)
     results |= _baseline(run, reference, {name: m for name, m in measures.items() if m.family == "distribution"}, extractor, seed)
     return results
 
 
 def _baseline(
-    run: BuiltRun, reference: _Reference, measures: Mapping[str, Measure], extractor: FeatureExtractor, seed: int
+    run: BuiltRun, reference: Reference, measures: Mapping[str, Measure], extractor: FeatureExtractor, seed: int
 ) -> dict[str, float]:
     """The held-out test images measured against the training reference, once per process."""
     if not measures:
@@ -401,9 +275,9 @@ def _baseline(
     if missing:
         metrics = reference.load(missing, extractor, run.device)
         fed = [(m, metrics[name]) for name, m in missing.items()]
-        for batch in _batches(test, _spread(len(test), REFERENCE_LIMIT)):
-            _update(fed, batch[reference.tensor].to(run.device), real=False)
-        _share(extractor).forget()
+        for batch in batches(test, spread_indices(len(test), REFERENCE_LIMIT)):
+            feed(fed, batch[reference.tensor].to(run.device), real=False)
+        shared_features(extractor).forget()
         for name, measure in missing.items():
             reference.baselines[keys[name]] = _values({name: measure}, metrics, seed)
     results: dict[str, float] = {}
@@ -430,24 +304,24 @@ def _evaluate_translation(
             run.config["data"][NAME_KEY],
         )
         test, split = run.dataset, "train"
-    reference = _reference(run, test, split, pair.real, count)
+    reference = reference_images(run, test, split, pair.real, count)
     metrics: dict[str, Metric] = {}
     if extractor is not None:
         metrics |= reference.load(measures, extractor, device)
-        metrics |= {name: _make(name, m, _share(extractor)).to(device) for name, m in measures.items() if m.family == "samples"}
-    metrics |= {name: _make(name, m).to(device) for name, m in measures.items() if m.family == "paired"}
+        metrics |= {name: make_metric(name, m, shared_features(extractor)).to(device) for name, m in measures.items() if m.family == "samples"}
+    metrics |= {name: make_metric(name, m).to(device) for name, m in measures.items() if m.family == "paired"}
     fed = [(m, metrics[name]) for name, m in measures.items() if m.family != "paired"]
     noise = torch.Generator(device=device).manual_seed(seed)
-    for batch in _batches(test, reference.indices):
+    for batch in batches(test, reference.indices):
         batch = {key: value.to(device) for key, value in batch.items()}
         tensors = StepTensors(batch, run.computations, networks, lambda b, d: torch.randn(b, d, device=device, generator=noise))
         fake, real = tensors[pair.fake].float(), tensors[pair.real].float()
-        _update(fed, fake, real=False)
+        feed(fed, fake, real=False)
         for name, measure in measures.items():
             if measure.family == "paired":
                 metrics[name].update(to_unit_range(fake), to_unit_range(real))
     if extractor is not None:
-        _share(extractor).forget()
+        shared_features(extractor).forget()
     return _values(measures, metrics, seed)
 
 
