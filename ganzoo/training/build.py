@@ -158,6 +158,14 @@ def build_run(config: dict[str, Any], registry: Registry, device: torch.device, 
     return run
 
 
+def instance_params(config: Mapping[str, Any], instance: str) -> dict[str, Any]:
+    """The part and parameters a network instance was built with (its role's slot for older runs)."""
+    recorded = dict(config.get(INSTANCES) or {})
+    if instance in recorded:
+        return dict(recorded[instance])
+    return dict(config[config["networks"][instance]])
+
+
 def restore_run(state: Mapping[str, Any], registry: Registry, device: torch.device, *, data: bool = True) -> BuiltRun:
     """Rebuild a run from a checkpoint's state, with its trained weights and weight averages.
 

@@ -23,7 +23,7 @@ from ganzoo.errors import ConfigError, did_you_mean
 from ganzoo.output_paths import check_new_output
 from ganzoo.plugins import get_registry
 from ganzoo.training import checkpoint as ckpt
-from ganzoo.training.build import restore_run
+from ganzoo.training.build import instance_params, restore_run
 from ganzoo.training.outputs import GridCanvas, check_grid, save_png, to_display
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -177,7 +177,9 @@ def translate_folder(
             raise ConfigError(f"'{targets[target]}' and '{file}' would both be written to '{target}'; rename one")
         check_new_output(target, overwrite=overwrite, kind="file")
         targets[target] = file
-    size, channels = int(config["image_size"]), int(config["source_channels"])
+    # The channels this generator reads: generators of one run may differ (a CycleGAN between RGB and grey).
+    size = int(config["image_size"])
+    channels = int(instance_params(config, name).get("in_channels") or config["source_channels"])
     written = []
     for target, file in targets.items():
         try:
