@@ -20,39 +20,10 @@ from pathlib import Path
 from typing import Literal
 
 from ganzoo.errors import ConfigError
-
-RUN_MARKER = ".ganzoo-run"
-"""The file at the top of every run directory that marks it as one."""
+from ganzoo.training.run_directory import enclosing_run_directory
 
 RUN_FILES = frozenset({"config.yaml", "metrics.jsonl", "loss_curves.png", "latest", "best.json"})
 """Names of the files a run writes; an existing one is never replaced by another command."""
-
-
-def is_run_directory(folder: Path) -> bool:
-    """Whether ``folder`` holds a ganzoo run (its marker, or the checkpoints and configuration a run writes)."""
-    try:
-        if (folder / RUN_MARKER).exists():
-            return True
-        checkpoints = folder / "checkpoints"
-        if not checkpoints.is_dir():
-            return False
-        return (folder / "config.yaml").is_file() or (checkpoints / "latest").is_file() or any(checkpoints.glob("step_*.pt"))
-    except OSError:  # a folder this user may not look into holds nothing they could write
-        return False
-
-
-def enclosing_run(path: Path) -> Path | None:
-    """The run directory ``path`` is, or lies inside (following symbolic links too), or None."""
-    path = Path(path)
-    seen = set()
-    for start in (path.absolute(), path.resolve()):
-        for folder in (start, *start.parents):
-            if folder in seen:
-                continue
-            seen.add(folder)
-            if folder.is_dir() and is_run_directory(folder):
-                return folder
-    return None
 
 
 def check_new_output(
@@ -76,7 +47,7 @@ def check_new_output(
             under a file, or is an existing file and ``overwrite`` is false.
     """
     path = Path(path)
-    run = enclosing_run(path)
+    run = enclosing_run_directory(path)
     if run is not None:
         where = "is run directory" if run in (path.absolute(), path.resolve()) else "is inside run directory"
         raise ConfigError(f"'{path}' {where} '{run}': ganzoo never writes into a run; choose {option} elsewhere")

@@ -14,11 +14,12 @@ import torch
 from ganzoo.atomic import OutputError, atomic_write_text
 from ganzoo.cli import main
 from ganzoo.errors import ConfigError
-from ganzoo.output_paths import RUN_MARKER, check_new_output
+from ganzoo.output_paths import check_new_output
 from ganzoo.training import Trainer
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from ganzoo.training.outputs import GridCanvas, image_grid, save_png
+from ganzoo.training.run_directory import MARKER as RUN_MARKER
 from ganzoo.training.sampling import sample_grid, translate_folder
 
 TINY = ["train.batch_size=8", "train.progress=false", "train.sample_every=0", "train.checkpoint_every=1"]

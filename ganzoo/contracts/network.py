@@ -4,19 +4,9 @@ The generic trainer and ``ganzoo build`` drive networks they know only by name. 
 facts from each network: which tensors its ``forward`` takes, and what a valid example of them looks
 like. :class:`GanNetwork` states both.
 
-Input names form a small shared vocabulary:
-
-=============  ===========================================================  ==========================
-name           meaning                                                      shape
-=============  ===========================================================  ==========================
-``z``          latent noise                                                 ``(N, latent_dim)``
-``label``      class index                                                  ``(N,)`` int64
-``source``     a generator's input image (image-to-image, in-painting)      ``(N, C_in, H, W)``
-``mask``       1 inside the region to fill, 0 elsewhere                     ``(N, 1, H, W)``
-``exemplar``   another image of the same identity (exemplar conditioning)   ``(N, C, H, W)``
-``image``      the image a discriminator judges (real or generated)         ``(N, C, H, W)``
-``condition``  what a conditional discriminator sees beside ``image``       ``(N, C_cond, H, W)``
-=============  ===========================================================  ==========================
+Input names come from the shared tensor vocabulary, :mod:`ganzoo.vocabulary` (``z``, ``label``,
+``source``, ``mask``, ``exemplar`` for generators; ``image``, ``condition``, ``label`` for
+discriminators, in that order).
 
 Generators return images ``(N, C, H, W)`` in ``[-1, 1]``. Discriminators return raw logits (never a
 sigmoid: the losses apply it where they need it), either one tensor or, for multi-scale

@@ -46,11 +46,18 @@ class RunLockedError(GanzooError):
 
 
 def is_run_directory(path: Path) -> bool:
-    """Whether ``path`` is a folder ganzoo made for a run (marked, or laid out as older runs were)."""
+    """Whether ``path`` is a folder ganzoo made for a run: marked, or laid out as older runs were (a
+    ``checkpoints`` folder beside ``config.yaml``, or holding ``latest`` or ``step_*.pt`` files)."""
     path = Path(path)
-    if (path / MARKER).is_file():
-        return True
-    return (path / "config.yaml").is_file() and (path / CHECKPOINTS).is_dir()
+    try:
+        if (path / MARKER).is_file():
+            return True
+        checkpoints = path / CHECKPOINTS
+        if not checkpoints.is_dir():
+            return False
+        return (path / "config.yaml").is_file() or (checkpoints / "latest").is_file() or any(checkpoints.glob("step_*.pt"))
+    except OSError:  # a folder this user may not look into holds nothing they could write
+        return False
 
 
 def run_directory_of(checkpoint: Path) -> Path | None:
@@ -67,11 +74,16 @@ def run_directory_of(checkpoint: Path) -> Path | None:
 
 
 def enclosing_run_directory(path: Path) -> Path | None:
-    """The run directory that ``path`` lies in (or is), searching upwards; ``None`` if there is none."""
-    path = Path(path).absolute()
-    for folder in (path, *path.parents):
-        if folder.is_dir() and is_run_directory(folder):
-            return folder
+    """The run directory that ``path`` is or lies in, searching upwards (through symbolic links too)."""
+    path = Path(path)
+    seen: set[Path] = set()
+    for start in (path.absolute(), path.resolve()):
+        for folder in (start, *start.parents):
+            if folder in seen:
+                continue
+            seen.add(folder)
+            if folder.is_dir() and is_run_directory(folder):
+                return folder
     return None
 
 
