@@ -204,3 +204,19 @@ def check_parameters(
         valid = ", ".join(f"{p.name}: {p.type_name}" for p in parameters) or "none"
         raise ParameterError(f"{owner}: " + "; ".join(problems) + f". Valid parameters: {valid}.")
     return checked
+
+
+def check_positive(owner: str | None = None, /, **values: float) -> None:
+    """Refuse sizes, counts and rates that are zero or negative.
+
+    Args:
+        owner: How messages name the part (``None`` when the registry adds the part's name).
+        **values: The values to check, by parameter name.
+
+    Raises:
+        ParameterError: Naming the first value that is not strictly positive.
+    """
+    for name, value in values.items():
+        if value <= 0:
+            prefix = f"{owner}: " if owner else ""
+            raise ParameterError(f"{prefix}{name}={value!r} must be a positive number")

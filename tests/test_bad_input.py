@@ -42,7 +42,7 @@ def _checkpoint_from_another_config(finished: Path, tmp: Path) -> Path:
     shutil.copytree(finished, copy)
     path = next((copy / "checkpoints").glob("step_*.pt"))
     state = torch.load(path, weights_only=True)
-    state["config"]["generator"]["latent_dim"] = 64
+    state["config"]["instances"]["G"]["latent_dim"] = 64
     torch.save(state, path)
     return copy
 

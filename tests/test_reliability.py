@@ -170,7 +170,7 @@ def test_a_checkpoint_from_another_configuration_is_refused(tmp_path: Path) -> N
     Trainer.create(resolve_run_config([*SMALL, f"out={out}", "train.steps=1"])).fit()
     path = ckpt.resolve_checkpoint(out)
     state = torch.load(path, weights_only=True)
-    state["config"]["generator"]["latent_dim"] = 64  # as if written for a different generator
+    state["config"]["instances"]["G"]["latent_dim"] = 64  # as if written for a different generator
     torch.save(state, path)
     with pytest.raises(CheckpointError, match="does not match this configuration"):
         Trainer.resume(out)

@@ -50,3 +50,11 @@ class GanNetwork(nn.Module, ABC):
         for parameter in self.parameters():
             return parameter.device
         return torch.device("cpu")
+
+
+def to_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """Map images from the networks' range ``[-1, 1]`` to ``[0, 1]`` in float32 (clamped, detached).
+
+    What image files and the paired measures (L1, PSNR, SSIM) take.
+    """
+    return ((images.detach().float().clamp(-1.0, 1.0) + 1.0) / 2.0).contiguous()

@@ -34,12 +34,6 @@ def check_index(index: int, length: int) -> int:
     return position
 
 
-def check_positive(name: str, value: int) -> None:
-    """Refuse a size or count parameter below 1."""
-    if value < 1:
-        raise ParameterError(f"{name}={value}: expected a positive integer")
-
-
 def check_channels(name: str, value: int) -> None:
     """Refuse a channel count other than 1 (greyscale) or 3 (RGB)."""
     if value not in (1, 3):

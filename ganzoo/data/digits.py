@@ -29,10 +29,10 @@ from ganzoo.data.base import (
     DataError,
     check_fraction,
     check_index,
-    check_positive,
     index_generator,
 )
 from ganzoo.errors import ParameterError
+from ganzoo.parameters import check_positive
 
 __all__ = [
     "Digits",
@@ -130,7 +130,7 @@ def digits_split(split: Split, image_size: int) -> tuple[torch.Tensor, torch.Ten
         read-only: they are shared by every data set built on the same split and size.
     """
     _check_split(split)
-    check_positive("image_size", image_size)
+    check_positive(image_size=image_size)
     images, labels = load_digits()
     indices = split_indices(split)
     chosen = torch.from_numpy(images[indices].astype(np.float32) / 255.0).unsqueeze(1)

@@ -25,11 +25,11 @@ from ganzoo.data.base import (
     check_channels,
     check_fraction,
     check_index,
-    check_positive,
     index_generator,
 )
 from ganzoo.data.transforms import PairedTransform, Preprocess, resize_and_center_crop, to_tensor
 from ganzoo.errors import ParameterError
+from ganzoo.parameters import check_positive
 
 __all__ = [
     "IMAGE_EXTENSIONS",
@@ -157,7 +157,7 @@ class ImageFolder(GanDataset):
     def __init__(
         self, *, root: str = "data", image_size: int = 64, channels: int = 3, labels: bool = True
     ) -> None:
-        check_positive("image_size", image_size)
+        check_positive(image_size=image_size)
         check_channels("channels", channels)
         self.root = Path(root)
         self.image_size = image_size
@@ -431,7 +431,7 @@ class ExemplarFolder(GanDataset):
         mask_size: float = 0.5,
         seed: int = 0,
     ) -> None:
-        check_positive("image_size", image_size)
+        check_positive(image_size=image_size)
         check_channels("channels", channels)
         check_fraction("mask_size", mask_size)
         self.root = Path(root)

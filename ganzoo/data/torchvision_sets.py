@@ -14,9 +14,10 @@ import torch
 from PIL import Image
 
 from ganzoo.contracts import GanDataset
-from ganzoo.data.base import DataError, check_index, check_positive
+from ganzoo.data.base import DataError, check_index
 from ganzoo.data.transforms import to_tensor
 from ganzoo.errors import ParameterError
+from ganzoo.parameters import check_positive
 
 __all__ = ["TorchvisionDataset"]
 
@@ -65,7 +66,7 @@ class TorchvisionDataset(GanDataset):
         if split not in ("train", "test"):
             raise ParameterError(f"split={split!r}: expected 'train' or 'test'")
         if image_size is not None:
-            check_positive("image_size", image_size)
+            check_positive(image_size=image_size)
         native_size, channels, folder = _SETS[name]
         self.name = name
         self.root = Path(root)

@@ -22,8 +22,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ganzoo.data.base import DataError, check_positive
+from ganzoo.data.base import DataError
 from ganzoo.errors import ParameterError
+from ganzoo.parameters import check_positive
 
 __all__ = [
     "CropFlip",
@@ -130,7 +131,7 @@ class PairedTransform:
         train: bool = True,
         flip: bool = True,
     ) -> None:
-        check_positive("image_size", image_size)
+        check_positive(image_size=image_size)
         if preprocess not in ("resize_and_crop", "resize", "none"):
             raise ParameterError(
                 f"preprocess={preprocess!r}: expected 'resize_and_crop', 'resize' or 'none'"

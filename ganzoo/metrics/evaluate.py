@@ -32,9 +32,9 @@ import torch
 
 from ganzoo.config import NAME_KEY
 from ganzoo.contracts import FeatureExtractor, Measure
+from ganzoo.contracts.network import to_unit_range
 from ganzoo.errors import ConfigError
 from ganzoo.metrics.features import build_features
-from ganzoo.metrics.measures import to_unit_range
 from ganzoo.metrics.references import (
     Reference,
     batches,

@@ -33,6 +33,7 @@ from torch import nn
 
 from ganzoo.contracts.metrics import FeatureExtractor
 from ganzoo.errors import GanzooError
+from ganzoo.tensor_files import read_tensor_file
 
 if TYPE_CHECKING:
     from ganzoo.registry import Registry
@@ -130,27 +131,6 @@ class DigitsNet(nn.Module):
         return self.head(self.features(images))
 
 
-def _read_state(path: Any, what: str) -> Any:
-    """Load a weights file as tensors and plain data only (a file that carries code is refused).
-
-    Args:
-        path: A :class:`~pathlib.Path` or a package resource.
-        what: How messages name the file.
-    """
-    import pickle
-    import zipfile
-
-    try:
-        with resources.as_file(path) as file:
-            return torch.load(file, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise FeaturesError(f"{what} '{path}' holds objects other than tensors and was refused: {error}") from error
-    except FileNotFoundError as error:
-        raise FeaturesError(f"{what} '{path}' does not exist") from error
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as error:
-        raise FeaturesError(f"{what} '{path}' is not a readable weights file (truncated or corrupt?): {error}") from error
-
-
 class DigitsFeatures(FeatureExtractor):
     """Features of a small CNN trained on the built-in digits (128 values; shipped, no download).
 
@@ -171,7 +151,7 @@ class DigitsFeatures(FeatureExtractor):
     def __init__(self, *, weights_path: str | None = None) -> None:
         super().__init__()
         source: Any = Path(weights_path) if weights_path else resources.files("ganzoo.metrics") / DIGITS_WEIGHTS
-        payload = _read_state(source, "digits feature weights")
+        payload = read_tensor_file(source, "digits feature weights file", FeaturesError)
         if not isinstance(payload, dict) or payload.get("format") != DIGITS_FORMAT:
             raise FeaturesError(f"'{source}' is not a digits feature network written by scripts/train_digits_features.py")
         self.net = DigitsNet(int(payload["num_features"]), int(payload["num_classes"]))
@@ -239,7 +219,7 @@ class InceptionFeatures(FeatureExtractor):
         super().__init__()
         path = _inception_weights(download=download, weights_path=weights_path)
         # Checked with weights_only=True first: torch-fidelity's own loader would unpickle anything.
-        state = _read_state(path, "Inception weights")
+        state = read_tensor_file(path, "Inception weights file", FeaturesError)
         if not isinstance(state, dict) or "fc.weight" not in state:
             raise FeaturesError(f"'{path}' does not hold InceptionV3 FID weights (no 'fc.weight')")
         from torch_fidelity.feature_extractor_inceptionv3 import FeatureExtractorInceptionV3

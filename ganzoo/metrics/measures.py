@@ -258,6 +258,3 @@ class StructuralSimilarity(Measure):
         return StructuralSimilarityIndexMeasure(data_range=1.0, **LOCAL)
 
 
-def to_unit_range(images: torch.Tensor) -> torch.Tensor:
-    """Map images from ``[-1, 1]`` to ``[0, 1]`` in float32 (what the paired measures compare)."""
-    return ((images.detach().float().clamp(-1.0, 1.0) + 1.0) / 2.0).contiguous()

@@ -13,9 +13,7 @@ Given a run directory, :func:`load_checkpoint` takes the newest checkpoint that 
 from __future__ import annotations
 
 import logging
-import pickle
 import random
-import zipfile
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ import torch
 
 from ganzoo.atomic import OutputError, atomic_path
 from ganzoo.errors import GanzooError
+from ganzoo.tensor_files import read_tensor_file
 
 FORMAT = "ganzoo-checkpoint"
 VERSION = 1
@@ -171,22 +170,7 @@ def load_checkpoint(path: str | Path, *, require: Collection[str] = RESUME_SECTI
 
 
 def _load_file(path: Path, require: Collection[str]) -> dict[str, Any]:
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        # torch's message is a page long; the line naming the refused object is the useful one.
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        detail = next((line for line in lines if "Unsupported global" in line), None)
-        if detail is None and not zipfile.is_zipfile(path):
-            # Not torch's format at all (an image, a text file): nothing was refused, it is just not one.
-            raise CheckpointError(f"'{path}' is not a readable checkpoint (truncated, corrupt, or another kind of file)") from error
-        detail = detail or (lines[0] if lines else "")
-        raise CheckpointError(
-            f"'{path}' holds objects other than tensors and plain data and was refused (loading it could run "
-            f"code); only load checkpoints written by ganzoo from sources you trust ({detail})"
-        ) from error
-    except (RuntimeError, EOFError, zipfile.BadZipFile, OSError, ValueError) as error:
-        raise CheckpointError(f"'{path}' is not a readable checkpoint (truncated or corrupt?): {error}") from error
+    payload = read_tensor_file(path, "checkpoint", CheckpointError)
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"'{path}' is not a ganzoo checkpoint (no '{FORMAT}' marker)")
     if payload.get("version") != VERSION:

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torchvision.utils import make_grid
 
 from ganzoo.atomic import atomic_write
+from ganzoo.contracts.network import to_unit_range
 from ganzoo.errors import ConfigError
 
 METRICS_FILE = "metrics.jsonl"
@@ -87,10 +88,10 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
 
 def to_display(images: torch.Tensor, channels: int) -> torch.Tensor:
     """Map images from [-1, 1] to [0, 1] with ``channels`` channels (1 → 3 by repetition), on the CPU."""
-    images = images.detach().float().cpu()
+    images = to_unit_range(images.cpu())
     if images.shape[1] != channels:
         images = images[:, :1].expand(-1, channels, -1, -1)
-    return ((images.clamp(-1, 1) + 1) / 2).contiguous()
+    return images.contiguous()
 
 
 def image_grid(columns: Sequence[torch.Tensor], *, per_row: int | None = None) -> torch.Tensor:

@@ -18,13 +18,13 @@ __all__ = [
     "NormKind",
     "check_choice",
     "check_cond_channels",
-    "check_positive",
     "check_probability",
     "concat_condition",
     "conv_bias",
     "count_parameters",
     "discriminator_inputs",
     "example_images",
+    "example_judged_images",
     "example_labels",
     "example_masks",
     "init_weights",
@@ -172,21 +172,6 @@ def powers_of_two(minimum: int, count: int = 4) -> str:
     return ", ".join(values[:-1]) + " or " + values[-1]
 
 
-def check_positive(owner: str, **values: float) -> None:
-    """Raise :class:`ValueError` unless every given value is strictly positive.
-
-    Args:
-        owner: Name of the network, used as the message prefix.
-        **values: The parameters to check, by name.
-
-    Raises:
-        ValueError: Naming the first parameter that is zero or negative.
-    """
-    for name, value in values.items():
-        if value <= 0:
-            raise ValueError(f"{owner}: {name}={value!r} must be a positive number")
-
-
 def check_probability(owner: str, name: str, value: float) -> None:
     """Raise :class:`ValueError` unless ``0 <= value < 1`` (a dropout rate).
 
@@ -264,6 +249,15 @@ def example_images(
 ) -> torch.Tensor:
     """Random images in ``[-1, 1]`` of shape ``(batch_size, channels, size, size)``."""
     return torch.rand(batch_size, channels, size, size, device=device, dtype=dtype) * 2 - 1
+
+
+def example_judged_images(network: nn.Module, batch_size: int) -> tuple[torch.Tensor, ...]:
+    """A discriminator's example inputs: random images, and condition images when it has
+    ``cond_channels`` > 0 (read from its ``in_channels``, ``cond_channels``, ``image_size``, ``device``)."""
+    image = example_images(batch_size, network.in_channels, network.image_size, network.device)
+    if network.cond_channels == 0:
+        return (image,)
+    return image, example_images(batch_size, network.cond_channels, network.image_size, network.device)
 
 
 def example_labels(batch_size: int, num_classes: int, device: torch.device) -> torch.Tensor:

@@ -11,14 +11,14 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
 from ..layers import (
     check_choice,
     check_cond_channels,
-    check_positive,
     concat_condition,
     discriminator_inputs,
-    example_images,
+    example_judged_images,
     init_weights,
     maybe_spectral_norm,
 )
@@ -148,7 +148,4 @@ class TimmDiscriminator(GanNetwork):
 
     def example_inputs(self, batch_size: int = 2) -> tuple[torch.Tensor, ...]:
         """Return random images in ``[-1, 1]`` (and condition images when ``cond_channels`` > 0)."""
-        image = example_images(batch_size, self.in_channels, self.image_size, self.device)
-        if self.cond_channels == 0:
-            return (image,)
-        return image, example_images(batch_size, self.cond_channels, self.image_size, self.device)
+        return example_judged_images(self, batch_size)

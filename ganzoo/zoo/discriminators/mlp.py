@@ -4,8 +4,9 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
-from ..layers import check_positive, check_probability, example_images, init_weights
+from ..layers import check_probability, example_images, init_weights
 
 __all__ = ["MLPDiscriminator"]
 

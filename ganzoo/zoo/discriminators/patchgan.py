@@ -4,16 +4,16 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
 from ..layers import (
     NormKind,
     check_choice,
     check_cond_channels,
-    check_positive,
     concat_condition,
     conv_bias,
     discriminator_inputs,
-    example_images,
+    example_judged_images,
     init_weights,
     maybe_spectral_norm,
     norm_layer,
@@ -160,10 +160,7 @@ class PatchGANDiscriminator(GanNetwork):
 
     def example_inputs(self, batch_size: int = 2) -> tuple[torch.Tensor, ...]:
         """Return random images in ``[-1, 1]`` (and condition images when ``cond_channels`` > 0)."""
-        image = example_images(batch_size, self.in_channels, self.image_size, self.device)
-        if self.cond_channels == 0:
-            return (image,)
-        return image, example_images(batch_size, self.cond_channels, self.image_size, self.device)
+        return example_judged_images(self, batch_size)
 
 
 def _too_small_message(owner: str, size: int, n_layers: int, what: str = "image_size") -> str:
@@ -267,7 +264,4 @@ class MultiScalePatchGANDiscriminator(GanNetwork):
 
     def example_inputs(self, batch_size: int = 2) -> tuple[torch.Tensor, ...]:
         """Return random images in ``[-1, 1]`` (and condition images when ``cond_channels`` > 0)."""
-        image = example_images(batch_size, self.in_channels, self.image_size, self.device)
-        if self.cond_channels == 0:
-            return (image,)
-        return image, example_images(batch_size, self.cond_channels, self.image_size, self.device)
+        return example_judged_images(self, batch_size)

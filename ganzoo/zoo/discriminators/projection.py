@@ -4,8 +4,9 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
-from ..layers import check_positive, example_images, example_labels, init_weights, maybe_spectral_norm
+from ..layers import example_images, example_labels, init_weights, maybe_spectral_norm
 
 __all__ = ["ProjectionDiscriminator"]
 

@@ -6,8 +6,9 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
-from ..layers import check_choice, check_positive, example_labels, init_weights
+from ..layers import check_choice, example_labels, init_weights
 from .dcgan import check_dcgan_size, dcgan_trunk
 
 __all__ = ["ConditionalDCGANGenerator"]

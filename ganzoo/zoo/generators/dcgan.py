@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
-from ..layers import check_choice, check_positive, init_weights, is_power_of_two, powers_of_two
+from ..layers import check_choice, init_weights, is_power_of_two, powers_of_two
 
 __all__ = ["DCGANGenerator", "check_dcgan_size", "dcgan_trunk"]
 

@@ -7,8 +7,9 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
-from ..layers import check_choice, check_positive, init_weights
+from ..layers import check_choice, init_weights
 
 __all__ = ["MLPGenerator"]
 

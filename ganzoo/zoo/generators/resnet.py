@@ -6,8 +6,9 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
-from ..layers import NormKind, check_choice, check_positive, conv_bias, example_images, init_weights, norm_layer
+from ..layers import NormKind, check_choice, conv_bias, example_images, init_weights, norm_layer
 
 __all__ = ["ResnetBlock", "ResnetGenerator"]
 

@@ -4,11 +4,11 @@ import torch
 from torch import nn
 
 from ganzoo.contracts import GanNetwork
+from ganzoo.parameters import check_positive
 
 from ..layers import (
     NormKind,
     check_choice,
-    check_positive,
     conv_bias,
     example_images,
     init_weights,
