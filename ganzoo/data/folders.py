@@ -5,8 +5,9 @@
 * :class:`UnalignedFolder`: CycleGAN's format, two folders of unpaired images.
 * :class:`ExemplarFolder`: one folder per identity, for exemplar-guided in-painting (ExGAN).
 
-Images may be PNG, JPEG, BMP or WebP (:data:`IMAGE_EXTENSIONS`, any letter case); hidden files and
-folders (names starting with ``.``) are skipped. Each constructor checks the layout at once, so a wrong
+Images may be PNG, JPEG, BMP or WebP (:data:`~ganzoo.data.images.IMAGE_EXTENSIONS`, any letter
+case) of any bit depth and mode, decoded as :mod:`ganzoo.data.images` says; hidden files and folders
+(names starting with ``.``) are skipped. Each constructor checks the layout at once, so a wrong
 path fails before training starts; files are decoded when an item is read, and a file that cannot be
 decoded raises :class:`~ganzoo.data.base.DataError` naming it.
 """
@@ -28,6 +29,8 @@ from ganzoo.data.base import (
     check_positive,
     index_generator,
 )
+from ganzoo.data.images import EXTENSIONS_TEXT as _EXTENSIONS_TEXT
+from ganzoo.data.images import IMAGE_EXTENSIONS, find_images, load_image, read_size, to_channels
 from ganzoo.data.transforms import PairedTransform, Preprocess, resize_and_center_crop, to_tensor
 from ganzoo.errors import ParameterError
 
@@ -41,82 +44,9 @@ __all__ = [
     "load_image",
 ]
 
-#: File name endings read as images (compared without regard to case).
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
-_EXTENSIONS_TEXT = "png, jpg, jpeg, bmp or webp"
-
-
-def _is_hidden(path: Path) -> bool:
-    return path.name.startswith(".")
-
-
-def _is_image(path: Path) -> bool:
-    return path.is_file() and not _is_hidden(path) and path.suffix.lower() in IMAGE_EXTENSIONS
-
-
-def find_images(folder: str | Path, *, recursive: bool = True) -> list[Path]:
-    """List the image files in a folder, sorted by path.
-
-    Args:
-        folder: The folder to search.
-        recursive: Also search sub-folders (except hidden ones).
-
-    Returns:
-        The image files; an empty list if there are none or the folder does not exist.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    if not recursive:
-        return sorted(p for p in folder.iterdir() if _is_image(p))
-    found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts[:-1]):
-            continue
-        if _is_image(path):
-            found.append(path)
-    return sorted(found)
-
 
 def _sub_folders(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not _is_hidden(p))
-
-
-def load_image(path: str | Path, channels: int = 3) -> Image.Image:
-    """Decode an image file completely and convert it to greyscale (``L``) or ``RGB``.
-
-    Args:
-        path: The image file.
-        channels: 1 for greyscale, 3 for RGB (an alpha channel is dropped).
-
-    Returns:
-        The decoded image.
-
-    Raises:
-        DataError: If the file cannot be read or decoded; the message names the file.
-    """
-    try:
-        with Image.open(path) as image:
-            # convert() decodes every pixel, so truncated files fail here and not inside a network.
-            return image.convert("L" if channels == 1 else "RGB")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise DataError(
-            f"{path}: cannot decode the image ({error}); replace it with a valid image file or "
-            "delete it"
-        ) from error
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    """``(width, height)`` read from the file header only."""
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise DataError(
-            f"{path}: cannot decode the image ({error}); replace it with a valid image file or "
-            "delete it"
-        ) from error
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def _require_folder(folder: Path, layout: str) -> None:
@@ -279,7 +209,7 @@ class AlignedFolder(GanDataset):
         )
         self.paths = _require_images(self.root / split, layout)
         # One header read catches a folder in the wrong format before training starts.
-        self._check_pair_size(self.paths[0], _image_size(self.paths[0]))
+        self._check_pair_size(self.paths[0], read_size(self.paths[0]))
 
     @staticmethod
     def _check_pair_size(path: Path, size: tuple[int, int]) -> None:
@@ -297,15 +227,14 @@ class AlignedFolder(GanDataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         index = check_index(index, len(self))
         path = self.paths[index]
-        pair = load_image(path, 3)
+        pair = load_image(path, max(self.channels, self.source_channels))
         self._check_pair_size(path, pair.size)
         width, height = pair.size
         half_a = pair.crop((0, 0, width // 2, height))
         half_b = pair.crop((width // 2, 0, width, height))
         source, target = (half_a, half_b) if self.direction == "AtoB" else (half_b, half_a)
         params = self.transform.sample(source.size, path=path)
-        source = source.convert("L" if self.source_channels == 1 else "RGB")
-        target = target.convert("L" if self.channels == 1 else "RGB")
+        source, target = to_channels(source, self.source_channels), to_channels(target, self.channels)
         return {"source": self.transform(source, params), "image": self.transform(target, params)}
 
 
@@ -495,7 +424,7 @@ class ExemplarFolder(GanDataset):
         if mask_path is None:
             return self._default_mask.clone()
         mask = load_image(mask_path, 1)
-        image_size = _image_size(self.paths[index])
+        image_size = read_size(self.paths[index])
         if mask.size != image_size:
             raise DataError(
                 f"{mask_path}: mask is {mask.size[0]}x{mask.size[1]} but its image "

@@ -101,9 +101,11 @@ def translate_folder(checkpoint: str | Path, source: Path, out: Path, *, generat
 
     Raises:
         ConfigError: If the folder holds no image or the generator is not image-to-image.
+        DataError: For a file that cannot be decoded (see :mod:`ganzoo.data.images`).
     """
-    from PIL import Image, UnidentifiedImageError
     from torchvision.transforms.functional import pil_to_tensor, resize
+
+    from ganzoo.data.images import load_image
 
     generators, config = load_generators(checkpoint)
     name, network = _pick(generators, generator)
@@ -117,12 +119,7 @@ def translate_folder(checkpoint: str | Path, source: Path, out: Path, *, generat
     size, channels = int(config["image_size"]), int(config["source_channels"])
     written = []
     for file in files:
-        try:
-            with Image.open(file) as picture:
-                picture = picture.convert("L" if channels == 1 else "RGB")
-                tensor = pil_to_tensor(picture).float() / 127.5 - 1
-        except (UnidentifiedImageError, OSError) as error:
-            raise ConfigError(f"cannot read image '{file}': {error}") from error
+        tensor = pil_to_tensor(load_image(file, channels)).float() / 127.5 - 1  # DataError names the file
         tensor = resize(tensor, [size, size], antialias=True).unsqueeze(0)
         output = network(tensor)
         target = out / f"{file.stem}.png"
