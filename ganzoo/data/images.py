@@ -1,4 +1,4 @@
-"""Image files: which files are images, and how each is decoded into 8-bit greyscale or RGB.
+"""Image files: which files are images, where they are, and how each is decoded into 8-bit grey or RGB.
 
 Every place that reads an image file (the folder data sets, ``ganzoo sample input=DIR``) goes through
 :func:`load_image`, so that every file means the same thing everywhere. Pillow opens images in many
@@ -37,7 +37,18 @@ from PIL import Image
 
 from ganzoo.data.base import DataError
 
-__all__ = ["EXTENSIONS_TEXT", "IMAGE_EXTENSIONS", "decode", "find_images", "load_image", "read_size", "to_channels"]
+__all__ = [
+    "EXTENSIONS_TEXT",
+    "IMAGE_EXTENSIONS",
+    "decode",
+    "find_images",
+    "load_image",
+    "read_size",
+    "require_folder",
+    "require_images",
+    "sub_folders",
+    "to_channels",
+]
 
 #: File name endings read as images (compared without regard to case).
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -83,6 +94,36 @@ def find_images(folder: str | Path, *, recursive: bool = True) -> list[Path]:
         if _is_image(path):
             found.append(path)
     return sorted(found)
+
+
+def sub_folders(folder: Path) -> list[Path]:
+    """The folder's sub-folders, sorted by name, hidden ones skipped."""
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not _is_hidden(p))
+
+
+def require_folder(folder: Path, layout: str) -> None:
+    """Check that ``folder`` exists and is a folder.
+
+    Raises:
+        DataError: Naming the folder and the ``layout`` expected.
+    """
+    if not folder.exists():
+        raise DataError(f"folder {folder} does not exist; expected {layout}")
+    if not folder.is_dir():
+        raise DataError(f"{folder} is not a folder; expected {layout}")
+
+
+def require_images(folder: Path, layout: str, *, recursive: bool = True) -> list[Path]:
+    """The images of a folder that must hold some (see :func:`find_images`).
+
+    Raises:
+        DataError: If the folder is missing or holds no image, naming it and the ``layout`` expected.
+    """
+    require_folder(folder, layout)
+    images = find_images(folder, recursive=recursive)
+    if not images:
+        raise DataError(f"folder {folder} holds no {EXTENSIONS_TEXT} images; expected {layout}")
+    return images
 
 
 def _cannot_decode(path: str | Path, error: Exception) -> DataError:
