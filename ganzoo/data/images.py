@@ -132,7 +132,7 @@ def _cannot_decode(path: str | Path, error: Exception) -> DataError:
 
 def _scaled(values: np.ndarray, top: float) -> Image.Image:
     """An 8-bit grey image from values in ``[0, top]``, scaled (and rounded) rather than clipped."""
-    return Image.fromarray(np.rint(values.astype(np.float64) * (255.0 / top)).astype(np.uint8))
+    return Image.fromarray(np.rint(values.astype(np.float32) * np.float32(255.0 / top)).astype(np.uint8))
 
 
 def _refuse(path: str | Path, mode: str, values: np.ndarray, understood: str) -> DataError:
