@@ -137,7 +137,7 @@ def _split_overwrite(args: argparse.Namespace) -> tuple[bool, list[str]]:
 
 def _build(args: argparse.Namespace) -> int:
     from ganzoo.assembly import BUILD_DEFAULTS, assemble_pair
-    from ganzoo.config import apply_words, load_yaml, to_yaml
+    from ganzoo.config import apply_words, check_keys, load_yaml, to_yaml
     from ganzoo.output_paths import check_new_output
     from ganzoo.plugins import get_registry
 
@@ -147,9 +147,7 @@ def _build(args: argparse.Namespace) -> int:
     base = dict(BUILD_DEFAULTS)
     if args.config:
         loaded = load_yaml(args.config)
-        unknown = set(loaded) - set(base)
-        if unknown:
-            raise ConfigError(f"'{args.config}' has keys a build spec does not: {', '.join(sorted(unknown))}")
+        check_keys(base, loaded, f"build spec '{args.config}'")
         base.update(loaded)
     config = apply_words(base, words)
     assembly = assemble_pair(get_registry(), config)
@@ -196,6 +194,11 @@ def _train(args: argparse.Namespace) -> int:
     from ganzoo.training import Trainer, resolve_run_config
 
     resume, words = _split_resume(args.settings)
+    if resume and args.config:
+        raise ConfigError(
+            f"--config {args.config} with resume={resume}: a resumed run keeps its configuration; drop --config "
+            "(train.* words may still change)"
+        )
     if resume:
         trainer = Trainer.resume(resume, words)
         if trainer.is_main_process:
@@ -258,11 +261,10 @@ def _sample(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    import yaml
-
     from ganzoo.config import split_words
     from ganzoo.metrics import EVAL_DEFAULTS, evaluate_checkpoint
     from ganzoo.metrics.evaluate import held_out_split
+    from ganzoo.safe_yaml import parse_yaml
 
     plain, dotted = split_words(args.settings)
     allowed = {"checkpoint", "metric", "n", "features", "device", "seed"}
@@ -279,7 +281,7 @@ def _eval(args: argparse.Namespace) -> int:
     metrics = [name.strip() for name in plain["metric"].split(",") if name.strip()] if "metric" in plain else None
     features: str | dict[str, object] | None = plain.get("features")
     if dotted:  # features.download=true, features.weights_path=FILE
-        params = {word.split("=", 1)[0][len("features.") :]: yaml.safe_load(word.split("=", 1)[1]) for word in dotted}
+        params = {word.split("=", 1)[0][len("features.") :]: parse_yaml(word.split("=", 1)[1], f"the value of {word}") for word in dotted}
         features = {"name": features or "digits", **params}
     values, plan, run, step = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
     data = run.config["data"]["name"]

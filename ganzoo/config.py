@@ -14,9 +14,14 @@ A configuration is a tree of plain data. Sections whose value is a mapping with 
 Selectors are applied before parameters, whatever their order on the line: handing both to OmegaConf
 as one dot-list would let ``generator=unet`` and ``generator.ngf=32`` overwrite each other.
 
-Configurations are data: YAML is read with ``safe_load`` and OmegaConf's interpolations
-(``${...}``, including resolvers such as ``oc.env``) are never resolved, so a value is exactly the text
-it was given.
+Configurations are data: YAML is read as plain data within fixed bounds (:mod:`ganzoo.safe_yaml`:
+no tags, at most 100,000 values and 64 levels once aliases are expanded), in files and in the values of
+words alike, and OmegaConf's interpolations (``${...}``, including resolvers such as ``oc.env``) are
+never resolved, so a value is exactly the text it was given.
+
+A file is checked as strictly as words are (:func:`check_keys`): a key that the configuration it
+changes does not have is refused with the closest ones, at any depth — except inside a slot, whose
+parameters are checked against the part's signature when it is built.
 """
 
 from __future__ import annotations
@@ -25,11 +30,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from ganzoo.errors import ConfigError, did_you_mean
+from ganzoo.safe_yaml import MAX_BYTES, parse_yaml
 
 NAME_KEY = "name"
 #: Sections holding any number of slots by key, to which a ``section.key=name`` word adds one.
@@ -39,25 +44,86 @@ REMOVE = "none"
 
 
 def load_yaml(path: str | Path) -> dict[str, Any]:
-    """Read a YAML mapping safely (plain data only: no tags, nothing evaluated).
+    """Read a YAML mapping safely: plain data only, bounded as :func:`ganzoo.safe_yaml.parse_yaml` says.
 
     Raises:
-        ConfigError: If the file is missing, unreadable, not YAML, or not a mapping.
+        ConfigError: If the file is missing, unreadable, not UTF-8 text, not YAML, larger than the
+            limits, or not a mapping.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            raw = file.read(MAX_BYTES + 1)  # bounded, so that a huge file or a device cannot fill memory
     except OSError as error:
         raise ConfigError(f"cannot read config file '{path}': {error.strerror or error}") from error
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"config file '{path}' is larger than {MAX_BYTES:,} bytes; a configuration is a few kilobytes")
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        raise ConfigError(f"config file '{path}' is not valid YAML: {error}") from error
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"config file '{path}' is not UTF-8 text ({error.reason} at byte {error.start}); is it a YAML file?") from error
+    data = parse_yaml(text, f"config file '{path}'")
     if data is None:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"config file '{path}' must hold a mapping of keys to values, not {type(data).__name__}")
+    _check_text_keys(data, f"config file '{path}'")
     return data
+
+
+def _check_text_keys(data: Any, source: str) -> None:
+    """Refuse keys that YAML read as numbers, booleans or null: settings and parameters are names."""
+    pending, seen = [data], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:  # an alias: the same object again
+            continue
+        seen.add(id(node))
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if not isinstance(key, str):
+                    raise ConfigError(f"{source}: the key {key!r} is not a name; write it in quotes if it is one ('{key}':)")
+                pending.append(value)
+        elif isinstance(node, list):
+            pending.extend(node)
+
+
+def check_keys(
+    base: Mapping[str, Any], override: Mapping[str, Any], source: str, *, replaced: Sequence[str] = ()
+) -> None:
+    """Check that every key of ``override``, at every depth, is a key of ``base``.
+
+    The walk stops at a slot of either (its parameters are checked against the part's signature
+    later), at a top-level section named in ``replaced`` (taken whole, its keys being names), and at
+    anything that is not a mapping in both (its value is checked by type later).
+
+    Args:
+        base: The configuration being changed.
+        override: The changes, e.g. a configuration file.
+        source: How messages name the changes, e.g. ``"'run.yaml'"``.
+        replaced: Top-level sections that ``override`` replaces rather than merges.
+
+    Raises:
+        ConfigError: Naming every unknown key by its dotted path, with the closest keys.
+    """
+    problems: list[str] = []
+    pending: list[tuple[list[str], Mapping[str, Any], Mapping[str, Any]]] = [([], base, override)]
+    while pending:
+        path, known, given = pending.pop(0)
+        for key, value in given.items():
+            name = str(key)
+            if name not in known:
+                where = f"'{name}' is not a key of {'.'.join(path)}" if path else f"'{name}' is not a setting"
+                hint = did_you_mean(name, list(known)) or f" (settings: {', '.join(map(str, known)) or 'none'})"
+                problems.append(f"unknown setting '{'.'.join([*path, name])}': {where}{hint}")
+                continue
+            inner = known[name]
+            if (not path and name in replaced) or is_slot(inner) or is_slot(value):
+                continue
+            if isinstance(inner, Mapping) and isinstance(value, Mapping):
+                pending.append(([*path, name], inner, value))
+    if problems:
+        raise ConfigError(f"{source}: " + "; ".join(problems))
 
 
 def is_slot(value: Any) -> bool:
@@ -91,11 +157,9 @@ def split_words(words: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     return plain, dotted
 
 
-def _parse_value(key: str, raw: str) -> Any:
-    try:
-        return OmegaConf.from_dotlist([f"{key}={raw}"])[key]
-    except OmegaConfBaseException as error:
-        raise ConfigError(f"cannot read the value of {key}={raw}: {error}") from error
+def _check_text(key: str, raw: str) -> None:
+    """Refuse a word's value that is not YAML or expands beyond the bounds, before OmegaConf reads it."""
+    parse_yaml(raw, f"the value of {key}={raw}" if len(raw) <= 60 else f"the value of {key}")
 
 
 def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]:
@@ -147,10 +211,13 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
         else:
             settings.append(f"{key}={raw}")
     if settings:
+        for word in settings:
+            _check_text(*word.split("=", 1))
         try:
             merged = OmegaConf.merge(OmegaConf.create(config), OmegaConf.from_dotlist(settings))
-        except OmegaConfBaseException as error:
-            raise ConfigError(f"cannot apply {' '.join(settings)}: {error}") from error
+        except (OmegaConfBaseException, TypeError, ValueError) as error:  # e.g. a list set over a mapping
+            message = " ".join(str(error).split())
+            raise ConfigError(f"cannot apply {' '.join(settings)}: {message}") from error
         config = OmegaConf.to_container(merged, resolve=False)
     return config
 

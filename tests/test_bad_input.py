@@ -117,7 +117,75 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda t, f: ["build", "generator=mlp", "discriminator=mlp", "--force", "--out", str(f / "config.yaml")],
         "ganzoo never writes into a run",
     ),
+    "typo inside a config file": (
+        lambda t, f: ["train", "--config", _write(t, "run.yaml", "train: {batchsize: 8}"), *TINY_RUN, f"out={t / 'out'}"],
+        "unknown setting 'train.batchsize': 'batchsize' is not a key of train; did you mean 'batch_size'?",
+    ),
+    "typo inside a recipe file": (
+        lambda t, f: ["train", f"recipe={_write(t, 'mine.yaml', 'optim: {generator: {learning_rate: 0.001}}')}", f"out={t / 'out'}"],
+        "unknown setting 'optim.generator.learning_rate'",
+    ),
+    "typo inside a build spec": (
+        lambda t, f: ["build", "--config", _write(t, "spec.yaml", "generatr: {name: mlp}"), "--out", str(t / "out")],
+        "did you mean 'generator'",
+    ),
+    "yaml bomb": (lambda t, f: ["train", "--config", _write(t, "bomb.yaml", _yaml_bomb()), *TINY_RUN, f"out={t / 'out'}"], "100,000 values"),
+    "deeply nested config": (
+        lambda t, f: ["train", "--config", _write(t, "deep.yaml", "train: " + "[" * 100 + "]" * 100), *TINY_RUN, f"out={t / 'out'}"],
+        "deeper than 64 levels",
+    ),
+    "a word that is not YAML": (lambda t, f: ["train", *TINY_RUN, "train.device=@gpu", f"out={t / 'out'}"], "is not valid YAML"),
+    "non-integer steps": (
+        lambda t, f: ["train", *TINY_RUN, "train.steps=2.5", f"out={t / 'out'}"],
+        "train.steps=2.5: expected a whole number of steps (an integer ≥ 0",
+    ),
+    "non-finite learning rate": (
+        lambda t, f: ["train", *TINY_RUN, "optim.generator.lr=nan", f"out={t / 'out'}"],
+        "optim.generator.lr=nan: expected a learning rate (a finite number ≥ 0)",
+    ),
+    "betas of the wrong shape": (
+        lambda t, f: ["train", *TINY_RUN, "optim.discriminator.betas=[0.5]", f"out={t / 'out'}"],
+        "optim.discriminator.betas=[0.5]: expected two numbers in [0, 1)",
+    ),
+    "log every 0 steps": (lambda t, f: ["train", *TINY_RUN, "train.log_every=0", f"out={t / 'out'}"], "train.log_every=0: expected"),
+    "not a boolean": (lambda t, f: ["train", *TINY_RUN, "train.progress=maybe", f"out={t / 'out'}"], "train.progress=maybe: expected true or false"),
+    "no networks in a file": (
+        lambda t, f: ["train", "--config", _write(t, "run.yaml", "networks: {}"), *TINY_RUN, f"out={t / 'out'}"],
+        "networks={}: expected a non-empty mapping",
+    ),
+    "a resumed run given a config file": (
+        lambda t, f: ["train", "--config", _write(t, "run.yaml", "train: {steps: 5}"), f"resume={f}"],
+        "a resumed run keeps its configuration",
+    ),
+    "float image out of range": (
+        lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={_float_image_folder(t / 'imgs')}",
+                      "data.image_size=16", "generator.image_size=16", "discriminator.image_size=16", f"out={t / 'out'}"],
+        "a.png: a mode F image with values from 0 to 2",
+    ),
 }
+
+
+def _write(tmp: Path, name: str, text: str) -> str:
+    path = tmp / name
+    path.write_text(text + "\n", encoding="utf-8")
+    return str(path)
+
+
+def _yaml_bomb() -> str:
+    """Some 400 bytes that stand for 9**9 strings, hidden among a slot's parameters (which take any key)."""
+    lines = ["generator:", "  name: mlp", "  a: &a [" + ", ".join(["lol"] * 9) + "]"]
+    lines += [f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefgh", "bcdefghi")]
+    return "\n".join(lines)
+
+
+def _float_image_folder(root: Path) -> Path:
+    from PIL import Image
+
+    _image_folder(root)
+    image = Image.new("F", (16, 16), 0.0)
+    image.putpixel((0, 0), 2.0)  # a float image whose range is not [0, 1]
+    image.save(root / "a.png", format="TIFF")
+    return root
 
 
 def _truncated(finished: Path, tmp: Path) -> Path:

@@ -38,7 +38,7 @@ _EXPORTS = {
     "EdgesToDigits": "ganzoo.data.digits",
     "UnpairedDigits": "ganzoo.data.digits",
     "AlignedFolder": "ganzoo.data.folders",
-    "ExemplarFolder": "ganzoo.data.folders",
+    "ExemplarFolder": "ganzoo.data.exemplar",
     "ImageFolder": "ganzoo.data.folders",
     "UnalignedFolder": "ganzoo.data.folders",
     "TorchvisionDataset": "ganzoo.data.torchvision_sets",

@@ -3,10 +3,13 @@
 * :class:`ImageFolder`: any folder of images, optionally one sub-folder per class (DCGAN, cGAN).
 * :class:`AlignedFolder`: pix2pix's aligned format, each file an input and its target side by side.
 * :class:`UnalignedFolder`: CycleGAN's format, two folders of unpaired images.
-* :class:`ExemplarFolder`: one folder per identity, for exemplar-guided in-painting (ExGAN).
 
-Images may be PNG, JPEG, BMP or WebP (:data:`IMAGE_EXTENSIONS`, any letter case); hidden files and
-folders (names starting with ``.``) are skipped. Each constructor checks the layout at once, so a wrong
+(:class:`~ganzoo.data.exemplar.ExemplarFolder`, one folder per identity for exemplar-guided
+in-painting, has a module of its own.)
+
+Images may be PNG, JPEG, BMP or WebP (:data:`~ganzoo.data.images.IMAGE_EXTENSIONS`, any letter
+case) of any bit depth and mode, decoded as :mod:`ganzoo.data.images` says; hidden files and folders
+(names starting with ``.``) are skipped. Each constructor checks the layout at once, so a wrong
 path fails before training starts; files are decoded when an item is read, and a file that cannot be
 decoded raises :class:`~ganzoo.data.base.DataError` naming it.
 """
@@ -17,15 +20,23 @@ from pathlib import Path
 from typing import Literal
 
 import torch
-from PIL import Image
 
 from ganzoo.contracts import GanDataset
 from ganzoo.data.base import (
     DataError,
     check_channels,
-    check_fraction,
     check_index,
-    index_generator,
+)
+from ganzoo.data.images import EXTENSIONS_TEXT as _EXTENSIONS_TEXT
+from ganzoo.data.images import (
+    IMAGE_EXTENSIONS,
+    find_images,
+    load_image,
+    read_size,
+    require_folder,
+    require_images,
+    sub_folders,
+    to_channels,
 )
 from ganzoo.data.transforms import PairedTransform, Preprocess, resize_and_center_crop, to_tensor
 from ganzoo.errors import ParameterError
@@ -34,104 +45,11 @@ from ganzoo.parameters import check_positive
 __all__ = [
     "IMAGE_EXTENSIONS",
     "AlignedFolder",
-    "ExemplarFolder",
     "ImageFolder",
     "UnalignedFolder",
     "find_images",
     "load_image",
 ]
-
-#: File name endings read as images (compared without regard to case).
-IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
-_EXTENSIONS_TEXT = "png, jpg, jpeg, bmp or webp"
-
-
-def _is_hidden(path: Path) -> bool:
-    return path.name.startswith(".")
-
-
-def _is_image(path: Path) -> bool:
-    return path.is_file() and not _is_hidden(path) and path.suffix.lower() in IMAGE_EXTENSIONS
-
-
-def find_images(folder: str | Path, *, recursive: bool = True) -> list[Path]:
-    """List the image files in a folder, sorted by path.
-
-    Args:
-        folder: The folder to search.
-        recursive: Also search sub-folders (except hidden ones).
-
-    Returns:
-        The image files; an empty list if there are none or the folder does not exist.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    if not recursive:
-        return sorted(p for p in folder.iterdir() if _is_image(p))
-    found = []
-    for path in folder.rglob("*"):
-        relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts[:-1]):
-            continue
-        if _is_image(path):
-            found.append(path)
-    return sorted(found)
-
-
-def _sub_folders(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_dir() and not _is_hidden(p))
-
-
-def load_image(path: str | Path, channels: int = 3) -> Image.Image:
-    """Decode an image file completely and convert it to greyscale (``L``) or ``RGB``.
-
-    Args:
-        path: The image file.
-        channels: 1 for greyscale, 3 for RGB (an alpha channel is dropped).
-
-    Returns:
-        The decoded image.
-
-    Raises:
-        DataError: If the file cannot be read or decoded; the message names the file.
-    """
-    try:
-        with Image.open(path) as image:
-            # convert() decodes every pixel, so truncated files fail here and not inside a network.
-            return image.convert("L" if channels == 1 else "RGB")
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise DataError(
-            f"{path}: cannot decode the image ({error}); replace it with a valid image file or "
-            "delete it"
-        ) from error
-
-
-def _image_size(path: Path) -> tuple[int, int]:
-    """``(width, height)`` read from the file header only."""
-    try:
-        with Image.open(path) as image:
-            return image.size
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise DataError(
-            f"{path}: cannot decode the image ({error}); replace it with a valid image file or "
-            "delete it"
-        ) from error
-
-
-def _require_folder(folder: Path, layout: str) -> None:
-    if not folder.exists():
-        raise DataError(f"folder {folder} does not exist; expected {layout}")
-    if not folder.is_dir():
-        raise DataError(f"{folder} is not a folder; expected {layout}")
-
-
-def _require_images(folder: Path, layout: str, *, recursive: bool = True) -> list[Path]:
-    _require_folder(folder, layout)
-    images = find_images(folder, recursive=recursive)
-    if not images:
-        raise DataError(f"folder {folder} holds no {_EXTENSIONS_TEXT} images; expected {layout}")
-    return images
 
 
 class ImageFolder(GanDataset):
@@ -166,8 +84,8 @@ class ImageFolder(GanDataset):
             f"{self.root}/*.png (any {_EXTENSIONS_TEXT} file, sub-folders searched too) or one "
             f"folder per class, {self.root}/<class>/*.png"
         )
-        _require_folder(self.root, layout)
-        class_folders = _sub_folders(self.root)
+        require_folder(self.root, layout)
+        class_folders = sub_folders(self.root)
         labelled = (
             labels and len(class_folders) >= 2 and not find_images(self.root, recursive=False)
         )
@@ -187,7 +105,7 @@ class ImageFolder(GanDataset):
                 self._labels.extend([class_index] * len(found))
             self.keys = ("image", "label")
         else:
-            self.paths = _require_images(self.root, layout)
+            self.paths = require_images(self.root, layout)
             self.keys = ("image",)
         self.num_classes = len(self.classes)
 
@@ -277,9 +195,9 @@ class AlignedFolder(GanDataset):
             f"{self.root}/{split}/*.jpg, each image holding A|B side by side (A on the left, B on "
             f"the right, width = 2 x height), e.g. {self.root}/train, {self.root}/val, {self.root}/test"
         )
-        self.paths = _require_images(self.root / split, layout)
+        self.paths = require_images(self.root / split, layout)
         # One header read catches a folder in the wrong format before training starts.
-        self._check_pair_size(self.paths[0], _image_size(self.paths[0]))
+        self._check_pair_size(self.paths[0], read_size(self.paths[0]))
 
     @staticmethod
     def _check_pair_size(path: Path, size: tuple[int, int]) -> None:
@@ -297,15 +215,14 @@ class AlignedFolder(GanDataset):
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         index = check_index(index, len(self))
         path = self.paths[index]
-        pair = load_image(path, 3)
+        pair = load_image(path, max(self.channels, self.source_channels))
         self._check_pair_size(path, pair.size)
         width, height = pair.size
         half_a = pair.crop((0, 0, width // 2, height))
         half_b = pair.crop((width // 2, 0, width, height))
         source, target = (half_a, half_b) if self.direction == "AtoB" else (half_b, half_a)
         params = self.transform.sample(source.size, path=path)
-        source = source.convert("L" if self.source_channels == 1 else "RGB")
-        target = target.convert("L" if self.channels == 1 else "RGB")
+        source, target = to_channels(source, self.source_channels), to_channels(target, self.channels)
         return {"source": self.transform(source, params), "image": self.transform(target, params)}
 
 
@@ -369,9 +286,9 @@ class UnalignedFolder(GanDataset):
             f"{self.root}/{split}A/*.jpg and {self.root}/{split}B/*.jpg, one folder of images per "
             "domain (trainA, trainB, testA, testB)"
         )
-        _require_folder(self.root, layout)
-        self.a_paths = _require_images(self.root / f"{split}A", layout)
-        self.b_paths = _require_images(self.root / f"{split}B", layout)
+        require_folder(self.root, layout)
+        self.a_paths = require_images(self.root / f"{split}A", layout)
+        self.b_paths = require_images(self.root / f"{split}B", layout)
 
     def __len__(self) -> int:
         return max(len(self.a_paths), len(self.b_paths))
@@ -389,135 +306,4 @@ class UnalignedFolder(GanDataset):
         return {
             "A": self._load(self.a_paths[index % len(self.a_paths)], self.source_channels),
             "B": self._load(self.b_paths[b_index], self.channels),
-        }
-
-
-class ExemplarFolder(GanDataset):
-    """Exemplar-guided in-painting data: several images per identity, optional masks (ExGAN format).
-
-    Layout::
-
-        root/<identity>/<name>.png          at least 2 images of one identity (person, object, ...)
-        root/<identity>/masks/<name>.png    optional: the region to fill in <name>, white = fill
-
-    Images may be PNG, JPEG, BMP or WebP; a mask is looked up as ``masks/<file name>`` and then as
-    ``masks/<stem>.png`` (so ``a.jpg`` may have ``masks/a.png``), must have the size of its image and
-    is binarised at mid-grey. An identity with a ``masks`` folder needs a mask for every image; an
-    identity without one uses a centred square of side ``mask_size`` × ``image_size`` for each.
-    Files directly inside ``root`` are ignored.
-
-    Items hold ``"image"`` ``(C, S, S)``, ``"mask"`` ``(1, S, S)`` (1 = fill), ``"source"`` (the
-    image with the masked region set to 0, the mid-grey of ``[-1, 1]``), ``"exemplar"`` (another
-    image of the same identity, chosen with a generator seeded by ``seed`` and the item's index, so the
-    same in every epoch) and ``"label"`` (the identity's index in sorted folder-name order). Images
-    and masks are scaled so that the shorter side is ``image_size`` and cut to the centred square.
-
-    Args:
-        root: The folder holding one sub-folder per identity.
-        image_size: Side of the square images.
-        channels: 1 to convert to greyscale, 3 to RGB.
-        mask_size: Side of the default centred square, as a fraction of ``image_size``.
-        seed: Seed of the per-item choice of exemplar.
-    """
-
-    keys = ("image", "mask", "source", "exemplar", "label")
-
-    def __init__(
-        self,
-        *,
-        root: str = "data",
-        image_size: int = 256,
-        channels: int = 3,
-        mask_size: float = 0.5,
-        seed: int = 0,
-    ) -> None:
-        check_positive(image_size=image_size)
-        check_channels("channels", channels)
-        check_fraction("mask_size", mask_size)
-        self.root = Path(root)
-        self.image_size = image_size
-        self.channels = self.source_channels = channels
-        self.mask_size = mask_size
-        self.seed = seed
-        layout = (
-            f"{self.root}/<identity>/*.png with at least 2 images per identity, and optional masks "
-            f"{self.root}/<identity>/masks/<image name>.png (white = region to fill)"
-        )
-        _require_folder(self.root, layout)
-        identities = _sub_folders(self.root)
-        if not identities:
-            raise DataError(f"folder {self.root} holds no identity folders; expected {layout}")
-        self.identities = [folder.name for folder in identities]
-        self.num_classes = len(identities)
-        self.paths: list[Path] = []
-        self.mask_paths: list[Path | None] = []
-        self._labels: list[int] = []
-        self._members: list[range] = []
-        for label, folder in enumerate(identities):
-            images = find_images(folder, recursive=False)
-            if len(images) < 2:
-                raise DataError(
-                    f"identity folder {folder} holds {len(images)} image(s); every identity needs at "
-                    f"least 2, one to in-paint and another as its exemplar. Add images or remove the "
-                    f"folder; expected {layout}"
-                )
-            masks_folder = folder / "masks"
-            first = len(self.paths)
-            has_masks = masks_folder.is_dir()
-            for image in images:
-                self.paths.append(image)
-                self.mask_paths.append(self._find_mask(masks_folder, image) if has_masks else None)
-                self._labels.append(label)
-            self._members.append(range(first, len(self.paths)))
-        side = max(1, round(mask_size * image_size))
-        start = (image_size - side) // 2
-        self._default_mask = torch.zeros(1, image_size, image_size)
-        self._default_mask[:, start : start + side, start : start + side] = 1.0
-
-    @staticmethod
-    def _find_mask(masks_folder: Path, image: Path) -> Path:
-        for candidate in (masks_folder / image.name, masks_folder / f"{image.stem}.png"):
-            if candidate.is_file():
-                return candidate
-        raise DataError(
-            f"{image} has no mask: {masks_folder} exists, so every image of the identity needs one; "
-            f"add {masks_folder / image.stem}.png (white = region to fill) or remove the masks folder"
-        )
-
-    def __len__(self) -> int:
-        return len(self.paths)
-
-    def _load(self, path: Path) -> torch.Tensor:
-        return to_tensor(resize_and_center_crop(load_image(path, self.channels), self.image_size))
-
-    def _mask(self, index: int) -> torch.Tensor:
-        mask_path = self.mask_paths[index]
-        if mask_path is None:
-            return self._default_mask.clone()
-        mask = load_image(mask_path, 1)
-        image_size = _image_size(self.paths[index])
-        if mask.size != image_size:
-            raise DataError(
-                f"{mask_path}: mask is {mask.size[0]}x{mask.size[1]} but its image "
-                f"{self.paths[index]} is {image_size[0]}x{image_size[1]}; masks must match their image"
-            )
-        mask = resize_and_center_crop(mask, self.image_size, Image.Resampling.NEAREST)
-        return (to_tensor(mask) > 0.0).float()
-
-    def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
-        index = check_index(index, len(self))
-        label = self._labels[index]
-        members = self._members[label]
-        generator = index_generator(self.seed, index)
-        # An offset in [1, n - 1] from the item's own place never picks the item itself.
-        offset = 1 + int(torch.randint(len(members) - 1, (), generator=generator))
-        exemplar = members[(index - members.start + offset) % len(members)]
-        image = self._load(self.paths[index])
-        mask = self._mask(index)
-        return {
-            "image": image,
-            "mask": mask,
-            "source": image * (1.0 - mask),
-            "exemplar": self._load(self.paths[exemplar]),
-            "label": torch.tensor(label, dtype=torch.int64),
         }

@@ -13,11 +13,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
-from ganzoo.config import apply_words, load_yaml
+from ganzoo.config import apply_words, check_keys, load_yaml
 from ganzoo.errors import ConfigError, UnknownPartError, did_you_mean
+from ganzoo.safe_yaml import parse_yaml
+from ganzoo.settings import check_run_settings
 
 #: Every setting a run has, with its default. A recipe overrides some; words override any.
 RUN_DEFAULTS: dict[str, Any] = {
@@ -71,6 +73,9 @@ RUN_DEFAULTS: dict[str, Any] = {
     # Quality measured during training (ganzoo.metrics.periodic); every: 0 switches it off.
     "eval": {"every": 0, "metrics": ["fid"], "n": 1000, "features": "digits", "best": "fid"},
 }
+#: Sections whose keys are names (of networks, tensors, losses, schedules): a recipe or file that
+#: sets one replaces it whole, and its entries are checked when the run is built.
+REPLACED_SECTIONS = ("networks", "forward", "loss", "objective", "schedule")
 
 
 def recipe_names() -> list[str]:
@@ -94,22 +99,34 @@ def load_recipe(name: str) -> dict[str, Any]:
             f"unknown recipe '{name}'{did_you_mean(name, names)} (recipes: {', '.join(names)}; run 'ganzoo recipes')"
         )
     text = (resources.files("ganzoo") / "recipes" / f"{name}.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return parse_yaml(text, f"recipe '{name}'")
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any], source: str) -> dict[str, Any]:
-    unknown = sorted(set(override) - set(base))
-    if unknown:
-        hints = "; ".join(f"'{key}'{did_you_mean(key, base)}" for key in unknown)
-        raise ConfigError(f"{source} has settings a run does not: {hints}")
-    merged = OmegaConf.merge(OmegaConf.create(dict(base)), OmegaConf.create(dict(override)))
-    result = OmegaConf.to_container(merged, resolve=False)
-    # Mappings whose keys are names (networks, forward, loss, objective, schedule) are replaced,
-    # not merged: a recipe that defines them defines all of them.
-    for key in ("networks", "forward", "loss", "objective", "schedule"):
-        if key in override:
-            result[key] = dict(override[key])
+    """Merge a recipe or a file into ``base``, refusing keys ``base`` does not have at any depth.
+
+    Mappings are merged key by key, except the :data:`REPLACED_SECTIONS`, which a recipe that
+    defines them defines whole; any other value replaces the one before (whatever its type: the
+    settings' schema checks types afterwards).
+    """
+    check_keys(base, override, source, replaced=REPLACED_SECTIONS)
+    merged = _merged(base, override, REPLACED_SECTIONS)
+    try:  # plain containers again, with nothing shared with base or between aliases
+        result = OmegaConf.to_container(OmegaConf.create(merged), resolve=False)
+    except (OmegaConfBaseException, TypeError, ValueError) as error:  # a set, a date, …
+        raise ConfigError(f"{source}: {' '.join(str(error).split())}") from error
     return result  # type: ignore[return-value]
+
+
+def _merged(base: Mapping[str, Any], override: Mapping[str, Any], replaced: Sequence[str] = ()) -> dict[str, Any]:
+    result = dict(base)
+    for key, value in override.items():
+        inner = result.get(key)
+        if key not in replaced and isinstance(inner, Mapping) and isinstance(value, Mapping):
+            result[key] = _merged(inner, value)
+        else:
+            result[key] = value
+    return result
 
 
 def resolve_run_config(words: Sequence[str], config_file: str | None = None) -> dict[str, Any]:
@@ -119,8 +136,12 @@ def resolve_run_config(words: Sequence[str], config_file: str | None = None) -> 
         words: ``key=value`` words; ``recipe=NAME`` (or a path) picks the recipe.
         config_file: A YAML file (a recipe, or a spec written by ``ganzoo build --out``).
 
+    Returns:
+        The configuration, its values checked and normalised by :func:`ganzoo.settings.check_run_settings`.
+
     Raises:
-        ConfigError: If no recipe is named, or a setting is unknown.
+        ConfigError: If no recipe is named, a setting is unknown (at any depth of a file), or a value
+            does not fit its setting.
     """
     recipe_words = [word for word in words if word.split("=", 1)[0].strip() == "recipe"]
     rest = [word for word in words if word not in recipe_words]
@@ -131,6 +152,6 @@ def resolve_run_config(words: Sequence[str], config_file: str | None = None) -> 
     config = _merge(RUN_DEFAULTS, load_recipe(str(recipe)), f"recipe '{recipe}'")
     if file_config:
         file_config = {key: value for key, value in file_config.items() if value is not None or key not in config}
-        config = _merge(config, file_config, f"'{config_file}'")
+        config = _merge(config, file_config, f"config file '{config_file}'")
     config["recipe"] = config.get("recipe") or str(recipe)
-    return apply_words(config, rest)
+    return check_run_settings(apply_words(config, rest))

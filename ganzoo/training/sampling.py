@@ -153,9 +153,11 @@ def translate_folder(
         ConfigError: If the folder holds no image, the generator is not image-to-image, ``out`` is not
             a folder or is inside a run, or an output exists and ``overwrite`` is false; all before
             anything is generated.
+        DataError: For a file that cannot be decoded (see :mod:`ganzoo.data.images`).
     """
-    from PIL import Image, UnidentifiedImageError
     from torchvision.transforms.functional import pil_to_tensor, resize
+
+    from ganzoo.data.images import load_image
 
     source, out = Path(source), Path(out)
     check_new_output(out, overwrite=overwrite, kind="folder")
@@ -182,12 +184,7 @@ def translate_folder(
     channels = int(instance_params(config, name).get("in_channels") or config["source_channels"])
     written = []
     for target, file in targets.items():
-        try:
-            with Image.open(file) as picture:
-                picture = picture.convert("L" if channels == 1 else "RGB")
-                tensor = pil_to_tensor(picture).float() / 127.5 - 1
-        except (UnidentifiedImageError, OSError) as error:
-            raise ConfigError(f"cannot read image '{file}': {error}") from error
+        tensor = pil_to_tensor(load_image(file, channels)).float() / 127.5 - 1  # DataError names the file
         tensor = resize(tensor, [size, size], antialias=True).unsqueeze(0)
         output = network(tensor)
         save_png(target, to_display(output, output.shape[1])[0])

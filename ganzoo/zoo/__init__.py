@@ -61,7 +61,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("dataset", "image_folder", "ganzoo.data.folders:ImageFolder", tags=["folder", "labels"])
     register("dataset", "aligned", "ganzoo.data.folders:AlignedFolder", tags=["folder", "paired"])
     register("dataset", "unaligned", "ganzoo.data.folders:UnalignedFolder", tags=["folder", "unpaired"])
-    register("dataset", "exemplar_folder", "ganzoo.data.folders:ExemplarFolder", tags=["folder", "exemplar"])
+    register("dataset", "exemplar_folder", "ganzoo.data.exemplar:ExemplarFolder", tags=["folder", "exemplar"])
 
     register("features", "digits", "ganzoo.metrics.features:DigitsFeatures", tags=["built-in", "digits"])
     register("features", "inception", "ganzoo.metrics.features:InceptionFeatures", tags=["download-on-request", "comparable"])
