@@ -142,6 +142,7 @@ SCHEMA: dict[str, Setting] = {
     "train.compile": _flag("compile the networks with torch.compile"),
     "train.fused_optimizer": _flag("use the fused Adam kernel"),
     "eval": Setting(dict, "a mapping of the evaluation settings: every, metrics, n, features, best"),
+    "instances": Setting(dict, "a mapping of network instances to the part and parameters each was built with"),
     "eval.every": _count(0, "a whole number of steps between evaluations", "; 0 switches them off"),
     "eval.metrics": Setting(str | list[str], "a measure name or a list of them, e.g. [fid, kid]"),
     "eval.n": _count(2, "the number of images measured", "; a distribution needs at least 2"),

@@ -47,6 +47,7 @@ from ganzoo.metrics.references import (
 )
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.graph import StepTensors
+from ganzoo.training.recipes import EVAL_DEFAULTS
 
 if TYPE_CHECKING:
     from torchmetrics import Metric
@@ -66,8 +67,6 @@ __all__ = [
     "plan_evaluation",
 ]
 
-#: The ``eval`` settings of a run (see :data:`ganzoo.training.recipes.RUN_DEFAULTS`).
-EVAL_DEFAULTS: dict[str, Any] = {"every": 0, "metrics": ["fid"], "n": 1000, "features": "digits", "best": "fid"}
 #: Measures added for image-to-image runs on paired data when no list is given.
 PAIRED_METRICS = ("l1", "psnr", "ssim")
 #: At most this many real images form a reference (spread evenly over the data set).

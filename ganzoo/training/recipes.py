@@ -21,6 +21,10 @@ from ganzoo.errors import ConfigError, UnknownPartError, did_you_mean
 from ganzoo.safe_yaml import parse_yaml
 from ganzoo.settings import check_run_settings
 
+#: The ``eval`` settings of a run: quality measured during training (ganzoo.metrics.periodic);
+#: ``every: 0`` switches it off.
+EVAL_DEFAULTS: dict[str, Any] = {"every": 0, "metrics": ["fid"], "n": 1000, "features": "digits", "best": "fid"}
+
 #: Every setting a run has, with its default. A recipe overrides some; words override any.
 RUN_DEFAULTS: dict[str, Any] = {
     "recipe": None,
@@ -70,8 +74,10 @@ RUN_DEFAULTS: dict[str, Any] = {
         "compile": False,
         "fused_optimizer": False,
     },
-    # Quality measured during training (ganzoo.metrics.periodic); every: 0 switches it off.
-    "eval": {"every": 0, "metrics": ["fid"], "n": 1000, "features": "digits", "best": "fid"},
+    "eval": dict(EVAL_DEFAULTS),
+    # Filled when a run is built: each network instance's part and every parameter it was built with
+    # (ganzoo.training.build). A new run records its own; a checkpoint's are rebuilt exactly.
+    "instances": {},
 }
 #: Sections whose keys are names (of networks, tensors, losses, schedules): a recipe or file that
 #: sets one replaces it whole, and its entries are checked when the run is built.

@@ -26,7 +26,6 @@ from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.build import instance_params, restore_run
 from ganzoo.training.outputs import GridCanvas, check_grid, save_png, to_display
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
 NOISE_CHUNK = 256  # noise is drawn this many rows at a time, so that a seed gives the same samples at any batch size
 PROGRESS_FROM = 1024  # a progress bar for this many samples or more (on a terminal)
 
@@ -157,7 +156,7 @@ def translate_folder(
     """
     from torchvision.transforms.functional import pil_to_tensor, resize
 
-    from ganzoo.data.images import load_image
+    from ganzoo.data.images import EXTENSIONS_TEXT, find_images, load_image
 
     source, out = Path(source), Path(out)
     check_new_output(out, overwrite=overwrite, kind="folder")
@@ -167,9 +166,9 @@ def translate_folder(
         raise ConfigError(f"generator '{name}' takes {', '.join(network.inputs)}; folder translation needs an image-to-image generator")
     if not source.is_dir():
         raise ConfigError(f"input folder '{source}' does not exist")
-    files = sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+    files = find_images(source, recursive=False)
     if not files:
-        raise ConfigError(f"input folder '{source}' holds no images ({', '.join(IMAGE_SUFFIXES)})")
+        raise ConfigError(f"input folder '{source}' holds no images ({EXTENSIONS_TEXT})")
     if out.resolve() == source.resolve():
         raise ConfigError(f"out={out} is the input folder; write the outputs to another folder")
     targets: dict[Path, Path] = {}

@@ -105,8 +105,6 @@ class Trainer:
         if self.group.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.group.local_rank)
         amp = check_amp(str(train["amp"]), self.device)
-        if train["on_nonfinite"] not in ("stop", "skip"):
-            raise ConfigError(f"train.on_nonfinite={train['on_nonfinite']!r}: use stop (end the run) or skip (drop that update)")
         self.built: BuiltRun = build_run(config, self.host.registry, self.device)
         self.updates = TrainingStep(self.built, group=self.group, amp=amp)
         self.feed = BatchFeed(self.built.dataset, train, self.group, self.device)
@@ -170,6 +168,7 @@ class Trainer:
             RunLockedError: If another process is training in the run directory.
         """
         from ganzoo.config import apply_words
+        from ganzoo.settings import check_run_settings
 
         words = list(words or [])
         outs = [word for word in words if word.split("=", 1)[0].strip() == "out"]
@@ -181,7 +180,7 @@ class Trainer:
         out = Path(outs[-1].split("=", 1)[1].strip()) if outs else None
         target, new = resume_directory(source, out, check_lock=distributed.is_main_launch())
         state = ckpt.load_checkpoint(source)
-        config = apply_words(state["config"], words)
+        config = check_run_settings(apply_words(state["config"], words))
         target = target or Path(default_directory(str(config.get("recipe") or "run")))
         if new:
             check_output_directory(target)

@@ -1,0 +1,126 @@
+"""``ganzoo sample`` and ``ganzoo eval``: images from a trained generator, and measuring it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ganzoo.cli.tables import table
+from ganzoo.cli.words import whole_number
+from ganzoo.errors import ConfigError
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from ganzoo.config import split_words
+    from ganzoo.output_paths import parse_overwrite
+    from ganzoo.training.sampling import sample_grid, translate_folder
+
+    plain, dotted = split_words(args.settings)
+    allowed = {"checkpoint", "n", "out", "input", "seed", "generator", "batch_size", "overwrite"}
+    unknown = sorted(set(plain) - allowed) + dotted
+    if unknown:
+        raise ConfigError(f"ganzoo sample takes {', '.join(sorted(allowed))}, not {', '.join(unknown)}")
+    if "checkpoint" not in plain:
+        raise ConfigError("name the checkpoint: checkpoint=RUN_DIR or checkpoint=RUN_DIR/checkpoints/step_N.pt")
+    n, batch_size = whole_number(plain, "n", 64), whole_number(plain, "batch_size", 256)
+    seed = whole_number(plain, "seed", 0, least=None)
+    overwrite = args.force or parse_overwrite(plain.get("overwrite", "false"))
+    if "input" in plain:
+        out = Path(plain.get("out", "translated"))
+        written = translate_folder(plain["checkpoint"], Path(plain["input"]), out, generator=plain.get("generator"), overwrite=overwrite)
+        print(f"{len(written)} images written to {out}")
+    else:
+        out = Path(plain.get("out", "samples.png"))
+        sample_grid(plain["checkpoint"], out, n=n, seed=seed, generator=plain.get("generator"), batch_size=batch_size, overwrite=overwrite)
+        print(f"{n} samples written to {out}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from ganzoo.config import split_words
+    from ganzoo.metrics import EVAL_DEFAULTS, evaluate_checkpoint
+    from ganzoo.metrics.evaluate import held_out_split
+    from ganzoo.safe_yaml import parse_yaml
+
+    plain, dotted = split_words(args.settings)
+    allowed = {"checkpoint", "metric", "n", "features", "device", "seed"}
+    unknown = sorted(set(plain) - allowed) + [word for word in dotted if not word.startswith("features.")]
+    if unknown:
+        raise ConfigError(f"ganzoo eval takes {', '.join(sorted(allowed))} and features.PARAM=VALUE, not {', '.join(unknown)}")
+    if "checkpoint" not in plain:
+        raise ConfigError("name the checkpoint: checkpoint=RUN_DIR, checkpoint=RUN_DIR/checkpoints/best.pt or …/step_N.pt")
+    try:
+        n = int(plain["n"]) if "n" in plain else None
+        seed = int(plain.get("seed", 0))
+    except ValueError as error:
+        raise ConfigError(f"n= and seed= take integers: {error}") from error
+    metrics = [name.strip() for name in plain["metric"].split(",") if name.strip()] if "metric" in plain else None
+    features: str | dict[str, object] | None = plain.get("features")
+    if dotted:  # features.download=true, features.weights_path=FILE
+        params = {word.split("=", 1)[0][len("features.") :]: parse_yaml(word.split("=", 1)[1], f"the value of {word}") for word in dotted}
+        features = {"name": features or "digits", **params}
+    values, plan, run, step = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
+    data = run.config["data"]["name"]
+    keys = [key for name in plan.metrics for key in values if key == name or key.startswith(f"{name}_")]  # kid_std …
+    if any(f"baseline/{key}" in values for key in keys):
+        rows = [[key, f"{values[key]:.4g}", f"{values[f'baseline/{key}']:.4g}" if f"baseline/{key}" in values else ""] for key in keys]
+        print(table(rows, ["METRIC", "VALUE", "HELD-OUT BASELINE"]))
+    else:
+        print(table([[key, f"{values[key]:.4g}"] for key in keys], ["METRIC", "VALUE"]))
+    print()
+    what = f"step {step}" + (" (the best checkpoint)" if Path(plain["checkpoint"]).name == "best.pt" else "")
+    count = n if n is not None else int({**EVAL_DEFAULTS, **(run.config.get("eval") or {})}["n"])
+    if plan.task == "generation":
+        print(
+            f"{what} of '{run.config['recipe']}': {count} generated '{plan.pair.fake}' images against the "
+            f"training '{plan.pair.real}' images of '{data}'"
+        )
+        test = held_out_split(run)
+        if test is not None and any(key.startswith("baseline/") for key in values):
+            print(
+                f"held-out baseline: the {len(test)} real test images against the same training images, about what a "
+                "generator matching the data would score (FID is biased upwards for fewer images)"
+            )
+    else:
+        print(
+            f"{what} of '{run.config['recipe']}': outputs '{plan.pair.fake}' for up to {count} test items of '{data}' "
+            f"against their '{plan.pair.real}'"
+        )
+    return 0
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    """Add ``sample`` and ``eval`` to the command line."""
+    sample = commands.add_parser(
+        "sample",
+        help="generate images from a checkpoint",
+        description="Write a grid of samples from a trained generator, or translate a folder of images with an image-to-image one. "
+        "An existing output file is kept unless overwrite=true, and nothing is ever written inside a run directory (its "
+        "checkpoints, config.yaml, logs): both are checked before anything is generated.",
+        epilog="examples: ganzoo sample checkpoint=runs/dcgan-… n=64 out=grid.png | ganzoo sample checkpoint=runs/dcgan-… n=10000 "
+        "out=many.png overwrite=true | ganzoo sample checkpoint=runs/pix2pix-… input=edges/ out=digits/",
+    )
+    sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, seed=0, out=FILE|DIR "
+                        "(default samples.png, or translated/ with input=), input=DIR, generator=NAME, batch_size=256, overwrite=false")
+    sample.add_argument("--force", action="store_true", help="replace existing output files (the same as overwrite=true)")
+    sample.set_defaults(handler=_sample)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="measure a trained generator (FID, KID, …)",
+        description=(
+            "Measure the generator a checkpoint holds: FID and KID of generated images against the training "
+            "images, beside the held-out test images' own figures as a baseline; for image-to-image runs, its "
+            "outputs on the test split against their targets, with L1, PSNR and SSIM. Digits features are "
+            "shipped; Inception weights are downloaded only with features.download=true."
+        ),
+        epilog=(
+            "examples: ganzoo eval checkpoint=runs/dcgan | ganzoo eval checkpoint=runs/dcgan/checkpoints/best.pt metric=fid,kid n=2000 "
+            "| ganzoo eval checkpoint=runs/dcgan features=inception features.download=true"
+        ),
+    )
+    evaluate.add_argument(
+        "settings", nargs="*", metavar="KEY=VALUE",
+        help="checkpoint=PATH (required), metric=fid[,kid,is,l1,psnr,ssim], n=1000, features=digits|inception, features.PARAM=V, device=cpu, seed=0",
+    )
+    evaluate.set_defaults(handler=_eval)
