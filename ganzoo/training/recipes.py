@@ -79,8 +79,8 @@ RUN_DEFAULTS: dict[str, Any] = {
     # (ganzoo.training.build). A new run records its own; a checkpoint's are rebuilt exactly.
     "instances": {},
 }
-#: Sections whose keys are names (of networks, tensors, losses, schedules): a recipe or file that
-#: sets one replaces it whole, and its entries are checked when the run is built.
+# Sections whose keys are names (of networks, tensors, losses, schedules): a recipe or file that
+# sets one replaces it whole, and its entries are checked when the run is built.
 REPLACED_SECTIONS = ("networks", "forward", "loss", "objective", "schedule")
 
 
