@@ -39,6 +39,9 @@ from ganzoo.safe_yaml import MAX_BYTES, parse_yaml
 NAME_KEY = "name"
 #: Sections holding any number of slots by key, to which a ``section.key=name`` word adds one.
 SLOT_TABLES = ("loss", "schedule")
+#: Sections whose keys are names (of networks, tensors, losses, schedules): a recipe, a file or a word
+#: that sets one replaces it whole; its entries are checked when the run is built.
+REPLACED_SECTIONS = ("networks", "forward", "loss", "objective", "schedule")
 #: The value of a ``section.key=none`` word, which removes a part from a :data:`SLOT_TABLES` section.
 REMOVE = "none"
 
@@ -162,6 +165,32 @@ def _check_text(key: str, raw: str) -> None:
     parse_yaml(raw, f"the value of {key}={raw}" if len(raw) <= 60 else f"the value of {key}")
 
 
+def _replaces_section(config: dict[str, Any], key: str, raw: str) -> bool:
+    """Apply a word at once when it replaces a mapping rather than merging into it.
+
+    The :data:`REPLACED_SECTIONS` are replaced whole, as a recipe or file that sets them replaces
+    them (``networks={G: generator, D: discriminator}``); a mapping set to something else
+    (``networks=[]``) is replaced too, so that the settings' schema can say what it expects.
+
+    Returns:
+        Whether the word was applied.
+    """
+    _check_text(key, raw)
+    path = key.split(".")
+    node: Any = config
+    for part in path:  # a parameter a slot does not hold yet has no value to compare with
+        node = node.get(part) if isinstance(node, Mapping) else None
+    if not isinstance(node, Mapping):
+        return False
+    value = parse_yaml(raw, f"the value of {key}")
+    if isinstance(value, Mapping) and not (len(path) == 1 and key in REPLACED_SECTIONS):
+        return False  # merged key by key, as OmegaConf merges a mapping
+    # Replaced: a named section by a mapping, or a mapping by what is not one, which the settings'
+    # schema then refuses with what it expects (a merge could only say that it cannot merge).
+    _walk(config, path[:-1])[path[-1]] = _plain(value)
+    return True
+
+
 def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]:
     """Apply command-line words to a base configuration.
 
@@ -210,9 +239,8 @@ def apply_words(base: Mapping[str, Any], words: Sequence[str]) -> dict[str, Any]
                 parent[path[-1]] = {NAME_KEY: name}
         else:
             settings.append(f"{key}={raw}")
+    settings = [word for word in settings if not _replaces_section(config, *word.split("=", 1))]
     if settings:
-        for word in settings:
-            _check_text(*word.split("=", 1))
         try:
             merged = OmegaConf.merge(OmegaConf.create(config), OmegaConf.from_dotlist(settings))
         except (OmegaConfBaseException, TypeError, ValueError) as error:  # e.g. a list set over a mapping

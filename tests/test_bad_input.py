@@ -149,6 +149,8 @@ CASES: dict[str, tuple[Case, str]] = {
     ),
     "log every 0 steps": (lambda t, f: ["train", *TINY_RUN, "train.log_every=0", f"out={t / 'out'}"], "train.log_every=0: expected"),
     "not a boolean": (lambda t, f: ["train", *TINY_RUN, "train.progress=maybe", f"out={t / 'out'}"], "train.progress=maybe: expected true or false"),
+    "a list over a mapping": (lambda t, f: ["train", *TINY_RUN, "networks=[]", f"out={t / 'out'}"], "networks=[]: expected a non-empty mapping"),
+    "no networks as a word": (lambda t, f: ["train", *TINY_RUN, "networks={}", f"out={t / 'out'}"], "networks={}: expected a non-empty mapping"),
     "no networks in a file": (
         lambda t, f: ["train", "--config", _write(t, "run.yaml", "networks: {}"), *TINY_RUN, f"out={t / 'out'}"],
         "networks={}: expected a non-empty mapping",

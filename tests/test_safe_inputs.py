@@ -290,7 +290,7 @@ def test_the_schema_covers_every_setting_a_run_has() -> None:
         ("eval.every=-1", "eval.every=-1"),
         ("train=3", "train=3: expected a mapping"),
         ("optim.generator=3", "optim.generator=3: expected a mapping of Adam's settings"),
-        ("networks=[]", "cannot apply networks=[]"),
+        ("networks=[]", "networks=[]: expected a non-empty mapping"),
     ],
 )
 def test_a_value_that_does_not_fit_its_setting_is_refused(word: str, message: str) -> None:

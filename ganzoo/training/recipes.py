@@ -16,7 +16,7 @@ from typing import Any
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from ganzoo.config import apply_words, check_keys, load_yaml
+from ganzoo.config import REPLACED_SECTIONS, apply_words, check_keys, load_yaml
 from ganzoo.errors import ConfigError, UnknownPartError, did_you_mean
 from ganzoo.safe_yaml import parse_yaml
 from ganzoo.settings import check_run_settings
@@ -79,9 +79,6 @@ RUN_DEFAULTS: dict[str, Any] = {
     # (ganzoo.training.build). A new run records its own; a checkpoint's are rebuilt exactly.
     "instances": {},
 }
-# Sections whose keys are names (of networks, tensors, losses, schedules): a recipe or file that
-# sets one replaces it whole, and its entries are checked when the run is built.
-REPLACED_SECTIONS = ("networks", "forward", "loss", "objective", "schedule")
 
 
 def recipe_names() -> list[str]:
