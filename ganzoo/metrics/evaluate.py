@@ -48,6 +48,7 @@ from ganzoo.metrics.references import (
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training.graph import StepTensors
 from ganzoo.training.recipes import EVAL_DEFAULTS
+from ganzoo.training.streams import capture_rng_state, restore_rng_state
 
 if TYPE_CHECKING:
     from torchmetrics import Metric
@@ -158,13 +159,13 @@ def _measure(registry: Registry, name: str) -> Measure:
 @contextlib.contextmanager
 def _isolated(run: BuiltRun, seed: int) -> Iterator[dict[str, torch.nn.Module]]:
     """Evaluation-mode networks (weight averages where kept), no gradients, and untouched random streams."""
-    saved = ckpt.capture_rng_state()
+    saved = capture_rng_state()
     try:
         torch.manual_seed(seed)  # data sets that draw from the global stream
         with run.inference() as networks:
             yield networks
     finally:
-        ckpt.restore_rng_state(saved)
+        restore_rng_state(saved)
 
 
 # --- evaluation ------------------------------------------------------------------------------------

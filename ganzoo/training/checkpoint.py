@@ -13,12 +13,10 @@ Given a run directory, :func:`load_checkpoint` takes the newest checkpoint that 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from ganzoo.atomic import OutputError, atomic_path
@@ -61,30 +59,6 @@ GENERATOR_SECTIONS: tuple[str, ...] = ("config", "config.networks", "config.gene
 
 class CheckpointError(GanzooError):
     """A checkpoint that is missing, truncated, foreign, unsafe, or made for another configuration."""
-
-
-def capture_rng_state() -> dict[str, Any]:
-    """The states of every random stream a run draws from (Python, NumPy, torch CPU and CUDA)."""
-    numpy_state = np.random.get_state()
-    state: dict[str, Any] = {
-        "python": random.getstate(),
-        # NumPy's state holds an array; stored as a tensor so that weights_only loading accepts it.
-        "numpy": [numpy_state[0], torch.from_numpy(numpy_state[1].astype(np.int64)), *numpy_state[2:]],
-        "torch": torch.get_rng_state(),
-    }
-    if torch.cuda.is_available():
-        state["cuda"] = torch.cuda.get_rng_state_all()
-    return state
-
-
-def restore_rng_state(state: dict[str, Any]) -> None:
-    """Restore what :func:`capture_rng_state` returned."""
-    random.setstate(tuple(item if not isinstance(item, list) else tuple(item) for item in state["python"]))
-    kind, keys, *rest = state["numpy"]
-    np.random.set_state((kind, keys.numpy().astype(np.uint32), *rest))
-    torch.set_rng_state(state["torch"])
-    if "cuda" in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 # torch's zip writer reports a failed write (a full disk, mostly) as a RuntimeError.

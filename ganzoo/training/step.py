@@ -28,12 +28,9 @@ from ganzoo.training.build import ROLES, AdversarialPair, BuiltRun
 from ganzoo.training.devices import autocast
 from ganzoo.training.graph import StepTensors
 from ganzoo.training.pool import HistoryPool
+from ganzoo.training.streams import NOISE_SEED_OFFSET
 
 logger = logging.getLogger("ganzoo.training")
-
-#: The seed offset of the noise stream, so that it differs from the global stream of the same seed.
-NOISE_SEED_OFFSET = 7919
-
 
 def _sum(terms: list[torch.Tensor]) -> torch.Tensor:
     """The sum of a step's loss terms, with no zero tensor to start from (one kernel fewer per update)."""

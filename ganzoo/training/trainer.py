@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-import random
 import signal
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from ganzoo.atomic import atomic_write_text
@@ -34,20 +32,14 @@ from ganzoo.training.feed import BatchFeed
 from ganzoo.training.outputs import MetricsLog, plot_losses, save_png
 from ganzoo.training.previews import preview_grid
 from ganzoo.training.run_directory import RunDirectory, check_output_directory, default_directory, resume_directory
-from ganzoo.training.step import NOISE_SEED_OFFSET, TrainingStep
+from ganzoo.training.step import TrainingStep
+from ganzoo.training.streams import capture_run_streams, restore_run_streams, seed_everything
 
 logger = logging.getLogger("ganzoo.training")
 
 
 class DivergenceError(GanzooError):
     """A loss became NaN or infinite."""
-
-
-def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and torch (CPU and CUDA)."""
-    random.seed(seed)
-    np.random.seed(seed % 2**32)
-    torch.manual_seed(seed)
 
 
 class Trainer:
@@ -207,16 +199,10 @@ class Trainer:
             "networks": {name: network.state_dict() for name, network in self.built.networks.items()},
             **self.updates.state_dict(),
             "schedule": self.built.schedule.state_dict(),
-            "rng": self._rng_state(),
+            "rng": capture_run_streams(self.updates.noise_generator, self.group),
             # The latest value of each loss, logged until its next update (lazy penalties, n_critic).
             "last_losses": {key: value.detach().cpu() for key, value in self._last_losses.items()},
         }
-
-    def _rng_state(self) -> dict[str, Any]:
-        state = {**ckpt.capture_rng_state(), "noise": self.updates.noise_generator.get_state()}
-        if not self.group.enabled:
-            return state
-        return {**state, "ranks": distributed.gather_objects(state)}  # each process's own streams
 
     def _load_state(self, state: dict[str, Any]) -> None:
         try:
@@ -229,16 +215,10 @@ class Trainer:
         self.step = int(state["step"])
         self.feed.load_state_dict(state)
         self._last_losses = {key: torch.as_tensor(value).to(self.device) for key, value in (state.get("last_losses") or {}).items()}
-        rng = state["rng"]
-        if int(state.get("world_size", 1)) != self.group.world_size:
-            # Another process count: the streams cannot continue as they were; start new ones.
-            seed = int(self.config["train"]["seed"]) + 1_000_003 * self.step + self.group.rank
-            seed_everything(seed)
-            self.updates.noise_generator.manual_seed(seed + NOISE_SEED_OFFSET)
-            return
-        rng = rng.get("ranks", [rng])[self.group.rank]
-        ckpt.restore_rng_state(rng)
-        self.updates.noise_generator.set_state(rng["noise"])
+        restore_run_streams(
+            state["rng"], int(state.get("world_size", 1)), self.updates.noise_generator, self.group,
+            seed=int(self.config["train"]["seed"]) + 1_000_003 * self.step,
+        )
 
     def save_checkpoint(self) -> Path:
         """Write a checkpoint for the current step, update ``latest`` and drop old ones.
