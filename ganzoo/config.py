@@ -39,8 +39,8 @@ from ganzoo.safe_yaml import MAX_BYTES, parse_yaml
 NAME_KEY = "name"
 #: Sections holding any number of slots by key, to which a ``section.key=name`` word adds one.
 SLOT_TABLES = ("loss", "schedule")
-#: Sections whose keys are names (of networks, tensors, losses, schedules): a recipe, a file or a word
-#: that sets one replaces it whole; its entries are checked when the run is built.
+# Sections whose keys are names (of networks, tensors, losses, schedules): a recipe, a file or a word
+# that sets one replaces it whole; its entries are checked when the run is built.
 REPLACED_SECTIONS = ("networks", "forward", "loss", "objective", "schedule")
 #: The value of a ``section.key=none`` word, which removes a part from a :data:`SLOT_TABLES` section.
 REMOVE = "none"
