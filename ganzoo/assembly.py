@@ -18,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from ganzoo import vocabulary as names
 from ganzoo.config import NAME_KEY, slot_params
 from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, IncompatiblePartsError
@@ -49,7 +50,11 @@ _DISCRIMINATOR_CONTEXT = {
     "num_classes": "num_classes",
 }
 #: Which generator input a conditional discriminator sees beside the image, in order of preference.
-_CONDITION_INPUTS = ("source", "exemplar")
+_CONDITION_INPUTS = names.CONDITION_SOURCES
+
+
+#: The context facts, as configurations name them.
+CONTEXT_KEYS = ("image_size", "channels", "source_channels", "latent_dim", "num_classes")
 
 
 @dataclass
@@ -61,6 +66,11 @@ class Context:
     source_channels: int | None = None
     latent_dim: int | None = None
     num_classes: int | None = None
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> Context:
+        """The facts a configuration (a build spec, a run's resolved configuration) records."""
+        return cls(**{key: config.get(key) for key in CONTEXT_KEYS})
 
     def fill_from(self, part: Part, params: Mapping[str, Any]) -> None:
         """Fill unknown values from a generator's explicit or default parameters."""
@@ -181,7 +191,7 @@ def assemble_pair(registry: Registry, config: Mapping[str, Any], *, batch_size: 
     Raises:
         GanzooError: For unknown names, bad parameters, or a pair that does not fit, naming the cause.
     """
-    context = Context(**{key: config.get(key) for key in ("image_size", "channels", "source_channels", "latent_dim", "num_classes")})
+    context = Context.from_config(config)
     generator_slot = config["generator"]
     context.fill_from(registry.get("generator", str(generator_slot.get(NAME_KEY))), slot_params(generator_slot))
     generator = build_network(registry, "generator", generator_slot, context)
@@ -190,7 +200,7 @@ def assemble_pair(registry: Registry, config: Mapping[str, Any], *, batch_size: 
     extra: dict[str, Any] = {}
     discriminator_part = registry.get("discriminator", str(config["discriminator"].get(NAME_KEY)))
     if condition is not None and discriminator_part.accepts("cond_channels"):
-        condition_channels = context.source_channels if condition == "source" else context.channels
+        condition_channels = context.source_channels if condition == names.SOURCE else context.channels
         extra["cond_channels"] = condition_channels
     discriminator = build_network(registry, "discriminator", config["discriminator"], context, **extra)
 
@@ -204,7 +214,7 @@ def assemble_pair(registry: Registry, config: Mapping[str, Any], *, batch_size: 
             raise IncompatiblePartsError(f"{generator.part.label} failed on its own example inputs: {error}") from error
         by_name = dict(zip(generator.module.inputs, inputs))
         d_example = dict(zip(discriminator.module.inputs, discriminator.module.example_inputs(batch_size)))
-        expected = d_example.get("image")
+        expected = d_example.get(names.IMAGE)
         if expected is not None and _shape(fake)[1:] != _shape(expected)[1:]:
             raise IncompatiblePartsError(
                 f"{generator.part.label} makes images of shape {_shape(fake)[1:]} (C, H, W) but "
@@ -213,12 +223,12 @@ def assemble_pair(registry: Registry, config: Mapping[str, Any], *, batch_size: 
             )
         d_inputs = []
         for name in discriminator.module.inputs:
-            if name == "image":
+            if name == names.IMAGE:
                 d_inputs.append(fake)
-            elif name == "condition" and condition is not None:
+            elif name == names.CONDITION and condition is not None:
                 d_inputs.append(by_name[condition])
-            elif name == "label" and "label" in by_name:
-                d_inputs.append(by_name["label"])
+            elif name == names.LABEL and names.LABEL in by_name:
+                d_inputs.append(by_name[names.LABEL])
             else:
                 d_inputs.append(d_example[name])
         try:

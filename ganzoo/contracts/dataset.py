@@ -26,10 +26,12 @@ from abc import ABC, abstractmethod
 import torch
 from torch.utils.data import Dataset
 
+from ganzoo import vocabulary as names
+
 __all__ = ["ITEM_KEYS", "GanDataset"]
 
 #: The keys an item may hold, in the order :attr:`GanDataset.keys` lists them.
-ITEM_KEYS = ("image", "label", "source", "mask", "exemplar", "A", "B")
+ITEM_KEYS = (names.IMAGE, names.LABEL, names.SOURCE, names.MASK, names.EXEMPLAR, "A", "B")
 
 
 class GanDataset(Dataset[dict[str, torch.Tensor]], ABC):

@@ -35,8 +35,6 @@ from ganzoo.training.schedule_set import CombinedSchedule
 ROLES = ("generator", "discriminator")
 #: The configuration key holding each network instance's part and parameters.
 INSTANCES = "instances"
-#: The context facts a configuration records.
-CONTEXT_KEYS = ("image_size", "channels", "source_channels", "latent_dim", "num_classes")
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ def build_run(config: dict[str, Any], registry: Registry, device: torch.device, 
         sample_item = dataset[0]
     else:
         dataset, sample_item = None, {}
-        context = Context(**{key: config.get(key) for key in CONTEXT_KEYS})
+        context = Context.from_config(config)
     networks, roles = _build_networks(config, registry, context, sample_item, device)
     run = BuiltRun(config, registry, device, dataset, context, networks, roles)
     run.computations = parse_forward(config["forward"], networks)

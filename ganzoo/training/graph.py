@@ -25,8 +25,7 @@ import torch
 
 from ganzoo.contracts import GanNetwork
 from ganzoo.errors import ConfigError, did_you_mean
-
-NOISE = "z"
+from ganzoo.vocabulary import NOISE
 
 
 @dataclass(frozen=True)
