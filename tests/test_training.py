@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganzoo import hookimpl
 from ganzoo.cli import main
 from ganzoo.errors import ConfigError, GanzooError, IncompatiblePartsError, UnknownPartError
 from ganzoo.training import Trainer, recipe_names, resolve_run_config
@@ -205,7 +206,6 @@ def test_resume_refuses_configuration_changes(tmp_path: Path) -> None:
 
 
 def test_plugin_hooks_see_the_run(tmp_path: Path) -> None:
-    from ganzoo import hookimpl
     from ganzoo.plugins import PluginHost, get_host
 
     events: list[tuple[str, int]] = []
@@ -239,3 +239,52 @@ def test_plugin_hooks_see_the_run(tmp_path: Path) -> None:
     trainer.fit()
     assert events == [("start", 0), ("step", 1), ("step", 2), ("samples", 2), ("checkpoint", 2), ("completed", 2)]
     assert json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])["step"] == 1
+
+
+class _RecordingRelativistic:
+    """A plugin whose relativistic loss records the logits each generator update is given."""
+
+    def __init__(self) -> None:
+        from ganzoo.zoo.losses import RelativisticPairingLoss
+
+        calls = self.calls = []
+
+        class Recording(RelativisticPairingLoss):
+            """Records ``(fake_logits, real_logits)`` of every generator update."""
+
+            def generator_loss(self, fake_logits, real_logits=None):
+                calls.append((fake_logits.detach().clone(), real_logits))
+                return super().generator_loss(fake_logits, real_logits)
+
+        self.loss = Recording
+
+    @hookimpl
+    def ganzoo_register_parts(self, register):
+        register("loss", "recording", self.loss)
+
+
+@pytest.mark.parametrize(("recipe", "pairs"), [("vanilla", [("D", "image")]), ("cyclegan", [("D_B", "B"), ("D_A", "A")])])
+def test_a_relativistic_loss_sees_the_real_logits_of_its_own_discriminator_at_its_current_weights(
+    recipe: str, pairs: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    import copy
+
+    from ganzoo.plugins import PluginHost
+
+    plugin = _RecordingRelativistic()
+    host = PluginHost(third_party=False)
+    host.add_plugin(plugin, "recording")
+    config = resolve_run_config(tiny(recipe, tmp_path / "run", steps=1, extra=["loss.adversarial=recording"]))
+    trainer = Trainer.create(config, host=host)
+    batch = trainer.feed.next()[0]
+    before = {name: copy.deepcopy(trainer.networks[name]) for name, _ in pairs}
+    trainer.train_step(batch)
+    # vanilla updates D first, so G's update sees D after its update; CycleGAN updates G first.
+    current = before if not trainer.built.schedule.discriminator_first else {name: trainer.networks[name] for name, _ in pairs}
+    assert len(plugin.calls) == len(pairs)
+    for (fake_logits, real_logits), (name, real) in zip(plugin.calls, pairs):
+        assert real_logits is not None and not real_logits.requires_grad
+        with torch.no_grad():
+            expected = current[name](batch[real])
+        assert torch.allclose(real_logits, expected, atol=1e-6), name
+        assert real_logits.shape == fake_logits.shape

@@ -6,8 +6,9 @@ schedulers, history pools, the noise stream, the loss scaler) and takes one step
 1. the tensors ``forward`` describes are made on demand (:class:`~ganzoo.training.graph.StepTensors`);
 2. the discriminators are updated: for each ``adversarial`` entry, the adversarial loss on real and
    (detached, optionally pooled) fake images, plus every penalty that is due;
-3. the generators are updated: the adversarial losses through the (frozen) discriminators, plus every
-   reconstruction loss on the tensors its ``objective`` entry names.
+3. the generators are updated: the adversarial losses through the (frozen) discriminators (for a
+   loss with ``uses_real_logits``, also the same discriminator's logits on the real batch, computed
+   without gradients), plus every reconstruction loss on the tensors its ``objective`` entry names.
 
 Generated tensors are computed once per step and shared by both updates. In a multi-process run the
 gradients are averaged over the processes before each optimiser step.
@@ -185,8 +186,17 @@ class TrainingStep:
             with autocast(self.amp, self.device):
                 for pair in run.adversarial:
                     fake = tensors[pair.fake]
-                    logits = self.callables[pair.discriminator](*self._discriminator_inputs(pair, tensors, fake))
-                    value = run.losses[pair.loss].generator_loss(logits)
+                    discriminator = self.callables[pair.discriminator]
+                    logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
+                    loss = run.losses[pair.loss]
+                    if getattr(loss, "uses_real_logits", False):
+                        # This pair's discriminator, at its current weights; constants for G's update.
+                        real_inputs = self._discriminator_inputs(pair, tensors, tensors[pair.real])
+                        with torch.no_grad():
+                            real_logits = discriminator(*real_inputs)
+                        value = loss.generator_loss(logits, real_logits=real_logits)
+                    else:
+                        value = loss.generator_loss(logits)  # the one-argument form older losses define
                     if pair.weight != 1.0:
                         value = pair.weight * value
                     losses[f"G/adversarial/{pair.discriminator}"] = value.detach()

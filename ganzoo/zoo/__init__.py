@@ -41,6 +41,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("loss", "lsgan", "ganzoo.zoo.losses:LSGANLoss", tags=["adversarial"])
     register("loss", "hinge", "ganzoo.zoo.losses:HingeGANLoss", tags=["adversarial"])
     register("loss", "wgan", "ganzoo.zoo.losses:WGANLoss", tags=["adversarial"])
+    register("loss", "relativistic", "ganzoo.zoo.losses:RelativisticPairingLoss", tags=["adversarial", "relativistic"])
     register("loss", "gradient_penalty", "ganzoo.zoo.losses:GradientPenalty", tags=["penalty"])
     register("loss", "r1", "ganzoo.zoo.losses:R1Penalty", tags=["penalty"])
     register("loss", "l1", "ganzoo.zoo.losses:L1ReconstructionLoss", tags=["reconstruction"])
