@@ -15,7 +15,8 @@ kind               a part builds
 ``discriminator``  a :class:`GanNetwork` that returns logits
 ``loss``           an :class:`AdversarialLoss`, a :class:`Penalty` or a :class:`ReconstructionLoss`
                    (:mod:`ganzoo.contracts.losses`)
-``schedule``       a :class:`Schedule` (:mod:`ganzoo.contracts.schedule`)
+``schedule``       a :class:`Schedule` (:mod:`ganzoo.contracts.schedule`); its per-step hook sets
+                   a :class:`StepControls`
 ``dataset``        a :class:`GanDataset` whose items are dicts of tensors (:mod:`ganzoo.contracts.dataset`)
 ``features``       a :class:`FeatureExtractor`: images to feature vectors (:mod:`ganzoo.contracts.metrics`)
 ``metric``         a :class:`Measure`, computed by a torchmetrics metric
@@ -34,7 +35,7 @@ from ganzoo.contracts.dataset import ITEM_KEYS, GanDataset
 from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, Penalty, ReconstructionLoss
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
 from ganzoo.contracts.network import GanNetwork
-from ganzoo.contracts.schedule import Schedule
+from ganzoo.contracts.schedule import Schedule, StepControls
 from ganzoo.errors import PartContractError
 
 if TYPE_CHECKING:
@@ -54,6 +55,7 @@ __all__ = [
     "Penalty",
     "ReconstructionLoss",
     "Schedule",
+    "StepControls",
     "check_contract",
 ]
 

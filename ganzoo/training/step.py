@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from ganzoo import vocabulary as names
+from ganzoo.contracts import StepControls
 from ganzoo.training import distributed
 from ganzoo.training.build import ROLES, AdversarialPair, BuiltRun
 from ganzoo.training.devices import autocast
@@ -60,7 +61,7 @@ class TrainingStep:
 
     Attributes:
         optimizers: One Adam optimiser per network instance.
-        lr_schedulers: One learning-rate scheduler per optimiser, following the schedules' factor.
+        lr_schedulers: One learning-rate scheduler per optimiser, following the schedules' epoch factor.
         pools: A history pool of generated images per discriminator.
         noise_generator: The stream the step's noise is drawn from.
     """
@@ -83,6 +84,10 @@ class TrainingStep:
         self.callables: dict[str, Any] = (
             {name: torch.compile(network) for name, network in run.networks.items()} if train["compile"] else run.networks
         )
+        #: The configured betas of each optimiser and weight of each weighted loss: every step's controls start from them.
+        self.betas: dict[str, tuple[float, ...]] = {}
+        self.weights = {key: float(penalty.weight) for key, penalty in run.penalties.items()}
+        self.weights |= {objective.key: float(objective.loss.weight) for objective in run.objectives}
         self.optimizers, self.lr_schedulers = self._build_optimizers()
         seed = int(train["seed"])
         self.pools = {
@@ -102,10 +107,11 @@ class TrainingStep:
         for name, network in run.networks.items():
             role = run.roles[name]
             options = settings[role]
+            self.betas[name] = tuple(float(b) for b in options.get("betas", (0.5, 0.999)))
             optimizer = torch.optim.Adam(
                 network.parameters(),
                 lr=rates[role],
-                betas=tuple(float(b) for b in options.get("betas", (0.5, 0.999))),
+                betas=self.betas[name],
                 weight_decay=float(options.get("weight_decay", 0.0)),
                 foreach=None if fused else True,
                 fused=fused or None,
@@ -137,6 +143,26 @@ class TrainingStep:
             self.scaler.load_state_dict(state["scaler"])
 
     # --- one step ---------------------------------------------------------------------------------
+
+    def apply_controls(self, step: int, epoch: float) -> None:
+        """Let the schedules set this step's learning rates, betas and loss weights (:class:`~ganzoo.contracts.StepControls`).
+
+        Every step starts from the configured values, so what a schedule sets lasts one step. Runs
+        whose schedules do not override ``before_step`` skip this entirely.
+        """
+        schedule = self.run.schedule
+        if not schedule.controls_steps:
+            return
+        controls = StepControls(self.run.roles, self.betas, self.weights)
+        schedule.before_step(step, epoch, controls)
+        for name, optimizer in self.optimizers.items():
+            # The epoch's rate, from LambdaLR (which computes it afresh from the base rate each epoch).
+            rates = self.lr_schedulers[name].get_last_lr()
+            for group, rate in zip(optimizer.param_groups, rates, strict=True):
+                group["lr"] = rate * controls.lr_factor(name)
+                group["betas"] = controls.betas(name)
+        for key, weight in controls.weights.items():
+            self.run.losses[key].weight = weight
 
     def _noise(self, batch_size: int, latent_dim: int) -> torch.Tensor:
         return torch.randn(batch_size, latent_dim, device=self.device, generator=self.noise_generator)
@@ -237,9 +263,10 @@ class TrainingStep:
             chosen = [name for name, optimizer in self.optimizers.items() if optimizer in optimizers]
             distributed.average_gradients([self.run.networks[name] for name in chosen], self.group.world_size)
 
-    def __call__(self, batch: Mapping[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
-        """Take step number ``step + 1`` on a batch; returns the losses as (device) tensors."""
+    def __call__(self, batch: Mapping[str, torch.Tensor], step: int, epoch: float = 0.0) -> dict[str, torch.Tensor]:
+        """Take step number ``step + 1`` on a batch of epoch ``epoch`` (fractional); returns the losses as (device) tensors."""
         self.step = step
+        self.apply_controls(step, epoch)
         batch = {
             key: value.to(self.device, non_blocking=True, memory_format=self.memory_format)
             if value.dim() == 4 else value.to(self.device, non_blocking=True)

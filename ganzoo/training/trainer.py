@@ -119,6 +119,7 @@ class Trainer:
         self._last_losses: dict[str, torch.Tensor] = {}
         if state is not None:
             self._load_state(state)
+        self.updates.apply_controls(self.step, float(self.feed.epoch))  # a schedule's unknown name stops the run here
         from ganzoo.metrics.periodic import PeriodicEvaluation  # the metrics import torchmetrics lazily
 
         #: Quality measured every ``eval.every`` steps; checked here, before anything is written.
@@ -272,7 +273,7 @@ class Trainer:
 
     def train_step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Take the next step (number ``step + 1``) on a batch; returns the losses as (device) tensors."""
-        return self.updates(batch, self.step)
+        return self.updates(batch, self.step, self.feed.progress())
 
     def write_samples(self) -> Path | None:
         """Write a grid of the ``samples.show`` tensors for a fixed batch and fixed noise (main process only)."""

@@ -52,6 +52,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("schedule", "alternating", "ganzoo.zoo.schedules:AlternatingSchedule", tags=["update-order"])
     register("schedule", "ttur", "ganzoo.zoo.schedules:TTURSchedule", tags=["learning-rate"])
     register("schedule", "linear_decay", "ganzoo.zoo.schedules:LinearDecaySchedule", tags=["learning-rate"])
+    register("schedule", "warmup", "ganzoo.zoo.schedules:WarmupSchedule", tags=["learning-rate", "per-step"])
     register("schedule", "ema", "ganzoo.zoo.schedules:EMASchedule", tags=["weight-averaging"])
 
     register("dataset", "digits", "ganzoo.data.digits:Digits", tags=["built-in", "labels"])
