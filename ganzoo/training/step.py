@@ -12,6 +12,13 @@ schedulers, history pools, the noise stream, the loss scaler) and takes one step
 
 Generated tensors are computed once per step and shared by both updates. In a multi-process run the
 gradients are averaged over the processes before each optimiser step.
+
+The losses of a step are named ``D/KEY`` (the discriminators' update) and ``G/KEY`` (the
+generators'), by the key of each loss in the run's ``loss`` section (``D/adversarial``, ``D/r1``,
+``G/adversarial``, ``G/l1``); with more than one adversarial pair, the adversarial and penalty terms
+end in the pair's discriminator (``D/adversarial/D_A``, ``G/adversarial/D_B``). Runs written before
+named them ``D/D``, ``D/D/r1`` and ``G/adversarial/D``; both forms start with ``D/`` or ``G/``, which
+is all the loss plot reads.
 """
 
 from __future__ import annotations
@@ -175,6 +182,22 @@ class TrainingStep:
             values[names.LABEL] = tensors[names.LABEL]
         return [values[name] for name in self.discriminators[pair.discriminator].inputs]
 
+    def _which(self, pair: AdversarialPair) -> str:
+        """What a loss key adds to name its pair: nothing with one pair, ``/D_A`` with several."""
+        return f"/{pair.discriminator}" if len(self.run.adversarial) > 1 else ""
+
+    def loss_key(self, key: str) -> str:
+        """A loss's name in this run, for one a checkpoint written before may hold (``D/D`` → ``D/adversarial``)."""
+        parts = key.split("/")
+        pairs = {pair.discriminator: pair for pair in self.run.adversarial}
+        if parts[0] == "D" and len(parts) in (2, 3) and parts[1] in pairs:  # D/D, D/D/r1
+            pair = pairs[parts[1]]
+            return f"D/{parts[2] if len(parts) == 3 else pair.loss}{self._which(pair)}"
+        if parts[:2] == ["G", "adversarial"] and len(parts) == 3 and parts[2] in pairs:  # G/adversarial/D
+            pair = pairs[parts[2]]
+            return f"G/{pair.loss}{self._which(pair)}"
+        return key
+
     def _discriminator_update(self, tensors: StepTensors, compute_fakes_with_grad: bool) -> dict[str, torch.Tensor]:
         run = self.run
         losses: dict[str, torch.Tensor] = {}
@@ -193,11 +216,11 @@ class TrainingStep:
                 loss = run.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
                 if pair.weight != 1.0:
                     loss = pair.weight * loss
-                losses[f"D/{pair.discriminator}"] = loss.detach()
+                losses[f"D/{pair.loss}{self._which(pair)}"] = loss.detach()
                 for key, penalty in due:
                     # Penalties differentiate twice: through the plain module, never a compiled one.
                     value = penalty(self.discriminators[pair.discriminator], real, fake, condition=real_inputs[1:] or None)
-                    losses[f"D/{pair.discriminator}/{key}"] = value.detach()
+                    losses[f"D/{key}{self._which(pair)}"] = value.detach()
                     loss = loss + value
                 terms.append(loss)
         self._apply(_sum(terms), [self.optimizers[name] for name in self.discriminators])
@@ -225,7 +248,7 @@ class TrainingStep:
                         value = loss.generator_loss(logits)  # the one-argument form older losses define
                     if pair.weight != 1.0:
                         value = pair.weight * value
-                    losses[f"G/adversarial/{pair.discriminator}"] = value.detach()
+                    losses[f"G/{pair.loss}{self._which(pair)}"] = value.detach()
                     terms.append(value)
                 for objective in run.objectives:
                     mask = tensors[objective.mask] if objective.mask else None

@@ -229,7 +229,7 @@ class Trainer:
         self.built.schedule.load_state_dict(state["schedule"])
         self.step = int(state["step"])
         self.feed.load_state_dict(state)
-        self._last_losses = {key: torch.as_tensor(value).to(self.device) for key, value in (state.get("last_losses") or {}).items()}
+        self._last_losses = {self.updates.loss_key(k): torch.as_tensor(v).to(self.device) for k, v in (state.get("last_losses") or {}).items()}
         rng = state["rng"]
         if int(state.get("world_size", 1)) != self.group.world_size:
             # Another process count: the streams cannot continue as they were; start new ones.
