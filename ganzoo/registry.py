@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ganzoo.errors import DuplicatePartError, ParameterError, PluginError, UnknownPartError, did_you_mean
+from ganzoo.packaged_files import PackagedYaml, is_packaged_file
 from ganzoo.parameters import Parameter, accepts_any_keyword, check_parameters, signature_parameters
 
 #: The kinds the built-in zoo and the trainer use. Others may be added by plugins.
@@ -31,6 +32,8 @@ class Part:
     The factory may be given as an object or as a ``"module:qualified_name"`` string. A string is
     imported only when the part is built or its parameters are needed; its summary is read from the
     source without importing it, so listing parts stays fast (no torch import for ``ganzoo list``).
+    A string naming a YAML file of a package, ``"package:path/file.yaml"``, is a data part (a
+    recipe): building it reads the file (:mod:`ganzoo.packaged_files`).
 
     Attributes:
         kind: The family, e.g. ``"generator"``.
@@ -75,6 +78,8 @@ class Part:
         """
         if not isinstance(self._target, str):
             return self._target
+        if is_packaged_file(self._target):
+            return PackagedYaml(self._target)
         module_name, _, qualified = self._target.partition(":")
         try:
             target: Any = importlib.import_module(module_name)
@@ -86,13 +91,17 @@ class Part:
 
     @cached_property
     def doc(self) -> str:
-        """The factory's whole docstring."""
-        return inspect.getdoc(self.factory) or ""
+        """The factory's whole docstring (a packaged file's documenting keys)."""
+        factory = self.factory
+        if isinstance(factory, PackagedYaml):
+            return factory.doc
+        return inspect.getdoc(factory) or ""
 
     @cached_property
     def summary(self) -> str:
         """The first paragraph of the docstring, on one line (read from the source when possible)."""
-        doc = self.doc if not isinstance(self._target, str) else (_static_docstring(self._target) or self.doc)
+        static = isinstance(self._target, str) and not is_packaged_file(self._target)
+        doc = (_static_docstring(self._target) or self.doc) if static else self.doc  # type: ignore[arg-type]
         return doc.strip().split("\n\n", 1)[0].replace("\n", " ").strip()
 
     @cached_property
@@ -142,10 +151,23 @@ class Part:
         try:
             built = self.factory(**checked)
         except (ValueError, TypeError) as error:
-            raise ParameterError(f"{self.label}: {error}") from error
+            raise ParameterError(self._labelled(str(error))) from error
         from ganzoo.contracts import check_contract  # imports torch: only once something is built
 
         return check_contract(self, built)
+
+
+    def _labelled(self, message: str) -> str:
+        """``message`` led by the part's label, once: a factory that names itself first (``unet: …``,
+        ``UNetGenerator: …``, ``generator 'unet': …``) has its own prefix replaced."""
+        if message.startswith(f"{self.label}:"):
+            return message
+        own = getattr(self.factory, "__name__", None)
+        for prefix in (self.name, own):
+            if prefix and message.startswith(f"{prefix}:"):
+                message = message[len(prefix) + 1 :].lstrip()
+                break
+        return f"{self.label}: {message}"
 
 
 def _static_docstring(target: str) -> str | None:

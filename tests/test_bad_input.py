@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -90,6 +91,8 @@ CASES: dict[str, tuple[Case, str]] = {
         "does not match this configuration",
     ),
     "missing checkpoint": (lambda t, f: ["sample", f"checkpoint={t / 'none.pt'}", f"out={t / 'out'}"], "does not exist"),
+    "unknown plugin to disable": (lambda t, f: ["--disable-plugin", "no-such-plugin", "list"], "no installed plugin has that name"),
+    "disabling the built-in zoo": (lambda t, f: ["--disable-plugin", "ganzoo", "list"], "the built-in zoo cannot be disabled"),
     "unwritable run directory": (
         lambda t, f: ["train", *TINY_RUN, f"out={_file(t) / 'run'}"],
         "cannot create run directory",
@@ -243,7 +246,7 @@ def test_a_full_disk_while_writing_a_spec(tmp_path: Path, monkeypatch: pytest.Mo
     assert list(tmp_path.iterdir()) == []  # neither the spec nor a temporary file
 
 
-def test_a_name_registered_by_two_plugins(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_name_registered_by_two_plugins(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture) -> None:
     class One:
         @hookimpl
         def ganzoo_register_parts(self, register):
@@ -259,11 +262,19 @@ def test_a_name_registered_by_two_plugins(capsys: pytest.CaptureFixture[str]) ->
     host.add_plugin(Two(), "two", distribution="plugin-two")
     previous = set_host(host)
     try:
-        assert main(["list"]) == 2
+        with caplog.at_level(logging.WARNING, logger="ganzoo.plugins"):
+            assert main(["list", "generator"]) == 0  # a clash costs the later plugin its name, not the zoo
+        out = capsys.readouterr().out
+        (line,) = [line for line in out.splitlines() if line.split()[1] == "twin"]
+        assert "plugin-one" in line and "plugin-two" not in line
+        assert main(["plugins"]) == 1
+        out = capsys.readouterr().out
+        assert "CLASH: generator 'twin'" in next(line for line in out.splitlines() if line.startswith("two "))
     finally:
         set_host(previous)
-    err = capsys.readouterr().err
-    assert "registered twice" in err and "plugin-one" in err and "plugin-two" in err
+    (warning,) = [r.getMessage() for r in caplog.records if "twin" in r.getMessage()]
+    assert "plugin-one" in warning and "plugin-two" in warning and "is kept" in warning
+    assert "GANZOO_DISABLE_PLUGINS=one" in warning and "--disable-plugin one" in warning and "uninstall plugin-one" in warning
 
 
 def _twin(*, size: int = 1) -> int:

@@ -55,7 +55,17 @@ def test_every_built_in_part_builds_its_kinds_contract() -> None:
     registry = PluginHost(third_party=False).registry
     assert set(KIND_CONTRACTS) == set(registry.kinds())  # the built-in zoo uses exactly the checked kinds
     for part in registry.list():
-        assert issubclass(part.factory, KIND_CONTRACTS[part.kind]), part.label
+        if part.kind == "recipe":  # data, not a class: what building it gives is checked
+            assert isinstance(part.build(), KIND_CONTRACTS["recipe"]), part.label
+        else:
+            assert issubclass(part.factory, KIND_CONTRACTS[part.kind]), part.label
+
+
+def test_a_recipe_that_is_not_a_mapping_is_named_with_what_the_kind_needs() -> None:
+    registry = Registry()
+    registry.register("recipe", "listed", lambda: [1, 2], plugin="odd-plugin")
+    with pytest.raises(PartContractError, match=r"built a list, but a recipe must be an instance of collections\.abc\.Mapping"):
+        registry.get("recipe", "listed").build()
 
 
 def test_a_factory_that_builds_the_wrong_thing_is_one_error_naming_everything() -> None:

@@ -20,6 +20,7 @@ from ganzoo.zoo.losses import (
     LSGANLoss,
     NonSaturatingGANLoss,
     R1Penalty,
+    RelativisticPairingLoss,
     WGANLoss,
 )
 
@@ -69,6 +70,7 @@ def test_names_and_roles() -> None:
         "lsgan": ("adversarial", LSGANLoss),
         "hinge": ("adversarial", HingeGANLoss),
         "wgan": ("adversarial", WGANLoss),
+        "relativistic": ("adversarial", RelativisticPairingLoss),
         "gradient_penalty": ("penalty", GradientPenalty),
         "r1": ("penalty", R1Penalty),
         "l1": ("reconstruction", L1ReconstructionLoss),
@@ -121,6 +123,8 @@ SINGLE_SCALE = {
     "hinge": (1.75, 1.25),
     # mean(fake) - mean(real) = -1.25 - 0.5.
     "wgan": (-1.75, 1.25),
+    # Pairs (2, 0.5) and (-1, -3): D softplus(fake - real), G softplus(real - fake).
+    "relativistic": ((softplus(-1.5) + softplus(-2.0)) / 2, (softplus(1.5) + softplus(2.0)) / 2),
 }
 
 # The second scale alone: real logits 1, fake logits -1.
@@ -130,9 +134,15 @@ SECOND_SCALE = {
     "lsgan": (0.0 + 1.0, 4.0),
     "hinge": (0.0 + 0.0, 1.0),
     "wgan": (-2.0, 1.0),
+    "relativistic": (softplus(-2.0), softplus(2.0)),
 }
 
 ADVERSARIAL = {name: part for name, part in LOSSES.items() if part.role == "adversarial"}
+
+
+def g_loss(loss: AdversarialLoss, fake: object, real: object) -> torch.Tensor:
+    """The generator's loss, given the real logits only when the loss asks for them (as the trainer does)."""
+    return loss.generator_loss(fake, real_logits=real) if loss.uses_real_logits else loss.generator_loss(fake)
 
 
 @pytest.mark.parametrize("name", sorted(SINGLE_SCALE))
@@ -140,7 +150,7 @@ def test_adversarial_single_scale(name: str) -> None:
     loss = ADVERSARIAL[name]()
     d_expected, g_expected = SINGLE_SCALE[name]
     close(loss.discriminator_loss(REAL, FAKE), d_expected)
-    close(loss.generator_loss(FAKE), g_expected)
+    close(g_loss(loss, FAKE, REAL), g_expected)
 
 
 @pytest.mark.parametrize("name", sorted(SINGLE_SCALE))
@@ -150,14 +160,14 @@ def test_adversarial_multi_scale_averages_scales(name: str) -> None:
         loss.discriminator_loss([REAL, REAL_2], [FAKE, FAKE_2]),
         (SINGLE_SCALE[name][0] + SECOND_SCALE[name][0]) / 2,
     )
-    close(loss.generator_loss([FAKE, FAKE_2]), (SINGLE_SCALE[name][1] + SECOND_SCALE[name][1]) / 2)
+    close(g_loss(loss, [FAKE, FAKE_2], [REAL, REAL_2]), (SINGLE_SCALE[name][1] + SECOND_SCALE[name][1]) / 2)
 
 
 @pytest.mark.parametrize("name", sorted(SINGLE_SCALE))
 def test_d_scale_multiplies_discriminator_loss_only(name: str) -> None:
     loss = ADVERSARIAL[name](d_scale=0.5)
     close(loss.discriminator_loss(REAL, FAKE), 0.5 * SINGLE_SCALE[name][0])
-    close(loss.generator_loss(FAKE), SINGLE_SCALE[name][1])
+    close(g_loss(loss, FAKE, REAL), SINGLE_SCALE[name][1])
 
 
 def test_lsgan_with_cyclegan_halving() -> None:
@@ -186,8 +196,33 @@ def test_generator_gradients_point_the_right_way() -> None:
     # Every generator loss should push the fake logits up (towards "real").
     for name, part in ADVERSARIAL.items():
         fake = torch.tensor([0.3, -0.2], requires_grad=True)
-        part().generator_loss(fake).backward()
+        g_loss(part(), fake, torch.tensor([0.1, 0.4])).backward()
         assert (fake.grad < 0).all(), name
+
+
+def test_a_loss_using_real_logits_gets_them_per_scale_and_refuses_to_go_without() -> None:
+    loss = RelativisticPairingLoss()
+    with pytest.raises(ValueError, match="real_logits"):
+        loss.generator_loss(FAKE)
+    with pytest.raises(ValueError, match="scale"):
+        loss.generator_loss([FAKE, FAKE_2], real_logits=REAL)
+
+
+class _OldStyle(AdversarialLoss):
+    """A loss written against the one-argument generator contract."""
+
+    def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return (fake - real).mean()
+
+    def scale_generator_loss(self, fake):  # the old one-argument signature, as plugins wrote it
+        return -fake.mean()
+
+
+def test_a_loss_with_the_one_argument_signature_still_works() -> None:
+    loss = _OldStyle()
+    assert loss.uses_real_logits is False
+    close(loss.generator_loss(FAKE), 1.25)
+    close(loss.generator_loss([FAKE, FAKE_2]), (1.25 + 1.0) / 2)
 
 
 # --- penalties ----------------------------------------------------------------------------------

@@ -2,15 +2,22 @@
 
 import inspect
 import io
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 
-from ganzoo.contracts import Schedule
-from ganzoo.plugins import PluginHost
+from ganzoo import hookimpl
+from ganzoo.cli import main
+from ganzoo.contracts import Schedule, StepControls
+from ganzoo.errors import ConfigError
+from ganzoo.plugins import PluginHost, set_host
+from ganzoo.training import Trainer, resolve_run_config
+from ganzoo.training.checkpoint import load_checkpoint
+from ganzoo.training.outputs import read_metrics
 from ganzoo.training.schedule_set import CombinedSchedule
-from ganzoo.zoo.schedules import AlternatingSchedule, EMASchedule, LinearDecaySchedule, TTURSchedule
+from ganzoo.zoo.schedules import AlternatingSchedule, EMASchedule, LinearDecaySchedule, TTURSchedule, WarmupSchedule
 
 #: The built-in schedules by the names they are registered under.
 SCHEDULES = {part.name: part.factory for part in PluginHost(third_party=False).registry.list("schedule")}
@@ -27,7 +34,7 @@ def test_parts_document_themselves(name: str) -> None:
     for parameter in inspect.signature(part).parameters.values():
         assert parameter.kind is inspect.Parameter.KEYWORD_ONLY
         assert parameter.default is not inspect.Parameter.empty
-        assert parameter.annotation in (float, int, bool)
+        assert parameter.annotation in (float, int, bool, str)
     doc = inspect.getdoc(part)
     assert doc and "arXiv:" in doc and "Args:" in doc
     assert part.role == "schedule" and issubclass(part, Schedule)
@@ -39,6 +46,7 @@ def test_names() -> None:
         "ema": EMASchedule,
         "linear_decay": LinearDecaySchedule,
         "ttur": TTURSchedule,
+        "warmup": WarmupSchedule,
     }
 
 
@@ -317,3 +325,128 @@ def test_empty_combination_changes_nothing() -> None:
     combined = CombinedSchedule()
     assert combined.update_generator(0) and combined.update_discriminator(0) and combined.discriminator_first
     assert combined.learning_rates(BASE_LR) == BASE_LR and combined.lr_factor(5) == 1.0
+
+
+# --- per-step controls and the warm-up ----------------------------------------------------------
+
+ROLES = {"G_AB": "generator", "G_BA": "generator", "D_A": "discriminator", "D_B": "discriminator"}
+
+
+def controls() -> StepControls:
+    return StepControls(ROLES, {name: (0.5, 0.999) for name in ROLES}, {"r1": 10.0, "cycle_A": 10.0})
+
+
+def test_step_controls_start_from_the_configured_values_and_name_targets() -> None:
+    c = controls()
+    assert all(c.lr_factor(name) == 1.0 and c.betas(name) == (0.5, 0.999) for name in ROLES)
+    assert c.weights == {"r1": 10.0, "cycle_A": 10.0}
+    assert c.select() == list(ROLES) and c.select("discriminator") == ["D_A", "D_B"] and c.select("G_BA") == ["G_BA"]
+    c.scale_lr(0.5, "generator")
+    c.scale_lr(0.5, "G_AB")  # factors accumulate
+    c.set_betas((0.0, 0.99), "D_B")
+    c.set_weight("r1", 0.1)
+    assert [c.lr_factor(name) for name in ROLES] == [0.25, 0.5, 1.0, 1.0]
+    assert c.betas("D_B") == (0.0, 0.99) and c.betas("D_A") == (0.5, 0.999)
+    assert c.weight("r1") == 0.1
+    with pytest.raises(ConfigError, match=r"network 'D_C'.*did you mean 'D_B' or 'D_A'.*networks: G_AB, G_BA, D_A, D_B"):
+        c.scale_lr(0.5, "D_C")
+    with pytest.raises(ConfigError, match="did you mean 'r1'"):
+        c.set_weight("r2", 1.0)
+    with pytest.raises(ValueError, match="betas"):
+        c.set_betas((0.5, 1.0))
+    with pytest.raises(ValueError, match="factor"):
+        c.scale_lr(float("nan"))
+
+
+def test_warmup_factors_for_one_role_and_for_every_network() -> None:
+    factors = []
+    for step in range(6):
+        c = controls()
+        WarmupSchedule(steps=4, role="generator").before_step(step, 0.0, c)
+        factors.append((c.lr_factor("G_AB"), c.lr_factor("D_A")))
+    assert factors == [(0.25, 1.0), (0.5, 1.0), (0.75, 1.0), (1.0, 1.0), (1.0, 1.0), (1.0, 1.0)]
+    c = controls()
+    CombinedSchedule([WarmupSchedule(steps=2), WarmupSchedule(steps=4, role="D_B")]).before_step(0, 0.0, c)
+    assert [c.lr_factor(name) for name in ROLES] == [0.5, 0.5, 0.5, 0.125]
+    with pytest.raises(ConfigError, match="'Gen'"):  # checked after the warm-up too
+        WarmupSchedule(steps=1, role="Gen").before_step(10, 0.0, controls())
+    with pytest.raises(ValueError, match="steps"):
+        WarmupSchedule(steps=-1)
+
+
+def test_only_schedules_that_override_before_step_are_asked() -> None:
+    assert not CombinedSchedule([AlternatingSchedule(), LinearDecaySchedule(), EMASchedule()]).controls_steps
+    assert CombinedSchedule([AlternatingSchedule(), WarmupSchedule()]).controls_steps
+
+
+WARMUP = [
+    "recipe=dcgan", "generator.ngf=4", "discriminator.ndf=4", "train.batch_size=4", "train.log_every=1",
+    "train.sample_every=0", "train.progress=false", "eval.every=0", "schedule.warmup=warmup",
+    "schedule.warmup.steps=4", "schedule.warmup.role=generator",
+]
+
+
+def test_a_warmup_sets_the_learning_rate_of_each_step_and_resumes_exactly(tmp_path: Path) -> None:
+    straight, resumed = tmp_path / "straight", tmp_path / "resumed"
+    assert main(["-q", "train", *WARMUP, "train.steps=6", f"out={straight}"]) == 0
+    records = read_metrics(straight / "metrics.jsonl")
+    # Logged after each step: the rate that step used. dcgan's epoch decay keeps 1.0 this early.
+    rate_g, rate_d = records[-1]["lr/G"], records[-1]["lr/D"]
+    assert [r["lr/G"] for r in records] == pytest.approx([rate_g * f for f in (0.25, 0.5, 0.75, 1.0, 1.0, 1.0)])
+    assert [r["lr/D"] for r in records] == pytest.approx([rate_d] * 6)
+    assert main(["-q", "train", *WARMUP, "train.steps=2", "train.checkpoint_every=2", f"out={resumed}"]) == 0
+    assert main(["-q", "train", f"resume={resumed}", "train.steps=6"]) == 0
+    assert read_metrics(resumed / "metrics.jsonl") == records
+    a, b = load_checkpoint(straight), load_checkpoint(resumed)
+    for name in a["networks"]:
+        for key, value in a["networks"][name].items():
+            assert torch.equal(value, b["networks"][name][key]), (name, key)
+
+
+class _BetasAndGamma(Schedule):
+    """Sets the discriminator's betas and the R1 weight from the step, as R3GAN's schedules do.
+
+    Huang et al., arXiv:2501.05441.
+
+    Args:
+        gamma: R1 weight at step 0, halved every step.
+    """
+
+    def __init__(self, *, gamma: float = 1.0) -> None:
+        self.gamma = gamma
+
+    def before_step(self, step: int, epoch: float, controls: StepControls) -> None:
+        controls.set_betas((0.0, 0.99), "discriminator")
+        controls.set_weight("r1", self.gamma / 2**step)
+
+
+class _BetasPlugin:
+    @hookimpl
+    def ganzoo_register_parts(self, register):
+        register("schedule", "betas_and_gamma", _BetasAndGamma)
+
+
+def test_a_plugin_schedule_sets_betas_and_penalty_weights_per_step(tmp_path: Path) -> None:
+    host = PluginHost(third_party=False)
+    host.add_plugin(_BetasPlugin(), "betas")
+    previous = set_host(host)
+    try:
+        words = [*WARMUP[:8], "schedule.r3=betas_and_gamma", "schedule.r3.gamma=4.0", "train.steps=3", f"out={tmp_path / 'run'}"]
+        trainer = Trainer.create(resolve_run_config(words))
+        assert trainer.built.losses["r1"].weight == 4.0  # set up for step 0 already (dcgan configures 1.0)
+        weights = []
+        for _ in range(3):
+            trainer.train_step(trainer.feed.next()[0])
+            weights.append(trainer.built.losses["r1"].weight)
+            trainer.step += 1
+        assert weights == [4.0, 2.0, 1.0]
+        assert trainer.updates.optimizers["D"].param_groups[0]["betas"] == (0.0, 0.99)
+        assert trainer.updates.optimizers["G"].param_groups[0]["betas"] == (0.5, 0.999)  # the configured ones
+    finally:
+        set_host(previous)
+
+
+def test_a_schedule_naming_a_missing_network_stops_the_run_before_anything_is_written(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "train", *WARMUP, "schedule.warmup.role=D_A", "train.steps=1", f"out={tmp_path / 'run'}"]) == 2
+    assert "network 'D_A'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from ganzoo import hookimpl
 from ganzoo.cli import main
 from ganzoo.errors import ConfigError, GanzooError, IncompatiblePartsError, UnknownPartError
+from ganzoo.plugins import PluginHost
 from ganzoo.training import Trainer, recipe_names, resolve_run_config
 from ganzoo.training.checkpoint import CheckpointError, load_checkpoint
 from ganzoo.training.outputs import read_metrics
@@ -32,7 +34,7 @@ def tiny(recipe: str, out: Path, steps: int = 4, extra: list[str] | None = None)
 
 
 def test_every_shipped_recipe_has_tiny_settings() -> None:
-    assert sorted(TINY) == recipe_names()
+    assert sorted(TINY) == recipe_names(PluginHost(third_party=False).registry)  # ganzoo's own
 
 
 @pytest.mark.parametrize("recipe", sorted(TINY))
@@ -40,7 +42,10 @@ def test_recipe_trains_end_to_end_and_writes_every_output(recipe: str, tmp_path:
     out = tmp_path / "run"
     assert main(["-q", "train", *tiny(recipe, out)]) == 0
     assert (out / "config.yaml").is_file()
-    # (dcgan also measures its quality at the end and keeps checkpoints/best.pt; see test_metrics.py)
+    # dcgan evaluates every 1000 steps: a 4-step run is shorter, so it pays for no evaluation, even
+    # at its last step (test_metrics.py measures runs that are long enough).
+    assert not (out / "checkpoints" / "best.pt").exists()
+    assert not any(key.startswith("eval/") for record in read_metrics(out / "metrics.jsonl") for key in record)
     assert sorted(p.name for p in (out / "checkpoints").glob("step_*.pt")) == ["step_00000002.pt", "step_00000004.pt"]
     assert (out / "checkpoints" / "latest").read_text().strip() == "step_00000004.pt"
     assert sorted(p.name for p in (out / "samples").glob("*.png")) == ["step_00000002.png", "step_00000004.png"]
@@ -102,7 +107,7 @@ def test_a_lazy_penalty_runs_only_on_its_steps(tmp_path: Path, monkeypatch: pyte
     assert trainer.fit() == "completed"
     assert steps == [0, 3, 6]
     # The latest value stays in the log between the steps that compute it.
-    logged = [row["D/D/r1"] for row in read_metrics(tmp_path / "run" / "metrics.jsonl") if "D/D/r1" in row]
+    logged = [row["D/r1"] for row in read_metrics(tmp_path / "run" / "metrics.jsonl") if "D/r1" in row]
     assert len(logged) == 7 and logged[1] == logged[2] == logged[0] and logged[3] != logged[0]
 
 
@@ -205,8 +210,7 @@ def test_resume_refuses_configuration_changes(tmp_path: Path) -> None:
 
 
 def test_plugin_hooks_see_the_run(tmp_path: Path) -> None:
-    from ganzoo import hookimpl
-    from ganzoo.plugins import PluginHost, get_host
+    from ganzoo.plugins import get_host
 
     events: list[tuple[str, int]] = []
 
@@ -239,3 +243,50 @@ def test_plugin_hooks_see_the_run(tmp_path: Path) -> None:
     trainer.fit()
     assert events == [("start", 0), ("step", 1), ("step", 2), ("samples", 2), ("checkpoint", 2), ("completed", 2)]
     assert json.loads((tmp_path / "run" / "metrics.jsonl").read_text().splitlines()[0])["step"] == 1
+
+
+class _RecordingRelativistic:
+    """A plugin whose relativistic loss records the logits each generator update is given."""
+
+    def __init__(self) -> None:
+        from ganzoo.zoo.losses import RelativisticPairingLoss
+
+        calls = self.calls = []
+
+        class Recording(RelativisticPairingLoss):
+            """Records ``(fake_logits, real_logits)`` of every generator update."""
+
+            def generator_loss(self, fake_logits, real_logits=None):
+                calls.append((fake_logits.detach().clone(), real_logits))
+                return super().generator_loss(fake_logits, real_logits)
+
+        self.loss = Recording
+
+    @hookimpl
+    def ganzoo_register_parts(self, register):
+        register("loss", "recording", self.loss)
+
+
+@pytest.mark.parametrize(("recipe", "pairs"), [("vanilla", [("D", "image")]), ("cyclegan", [("D_B", "B"), ("D_A", "A")])])
+def test_a_relativistic_loss_sees_the_real_logits_of_its_own_discriminator_at_its_current_weights(
+    recipe: str, pairs: list[tuple[str, str]], tmp_path: Path
+) -> None:
+    import copy
+
+    plugin = _RecordingRelativistic()
+    host = PluginHost(third_party=False)
+    host.add_plugin(plugin, "recording")
+    config = resolve_run_config(tiny(recipe, tmp_path / "run", steps=1, extra=["loss.adversarial=recording"]))
+    trainer = Trainer.create(config, host=host)
+    batch = trainer.feed.next()[0]
+    before = {name: copy.deepcopy(trainer.networks[name]) for name, _ in pairs}
+    trainer.train_step(batch)
+    # vanilla updates D first, so G's update sees D after its update; CycleGAN updates G first.
+    current = before if not trainer.built.schedule.discriminator_first else {name: trainer.networks[name] for name, _ in pairs}
+    assert len(plugin.calls) == len(pairs)
+    for (fake_logits, real_logits), (name, real) in zip(plugin.calls, pairs):
+        assert real_logits is not None and not real_logits.requires_grad
+        with torch.no_grad():
+            expected = current[name](batch[real])
+        assert torch.allclose(real_logits, expected, atol=1e-6), name
+        assert real_logits.shape == fake_logits.shape

@@ -10,7 +10,8 @@ Directives:
     summary, tags, plugin, ``module:Class`` and parameters. Parts of any installed plugin appear with
     no change to the documentation.
 ``.. ganzoo-recipes::``
-    A table of the shipped recipes, and the (hidden) table of contents of their pages.
+    A table of the registered recipes (ganzoo's and any plugin's), and the (hidden) table of
+    contents of their pages.
 ``.. ganzoo-recipe:: NAME``
     One recipe's page: paper, defaults, parts, command, sample image and the full YAML, plus the
     hand-written notes in ``docs/_recipe_notes/NAME.rst`` when that file exists.
@@ -18,7 +19,7 @@ Directives:
     Every setting a run has, with its default, as YAML.
 
 When the builder starts and the configuration sets ``ganzoo_recipe_pages = True``, one stub page per
-shipped recipe is written to ``recipes/NAME.rst`` in the source folder (stubs of recipes that no
+registered recipe is written to ``recipes/NAME.rst`` in the source folder (stubs of recipes that no
 longer exist are removed). Pages that use these directives are read again on every build, since
 what they show comes from the installed package, not from their source.
 
@@ -70,6 +71,7 @@ KIND_TITLES = {
     "dataset": "Data sets",
     "features": "Feature extractors",
     "metric": "Metrics",
+    "recipe": "Recipes",
 }
 _GOOGLE_SECTION = re.compile(
     r"^\s*(Args|Arguments|Parameters|Attributes|Returns?|Raises|Yields?|Examples?|Notes?|"
@@ -404,7 +406,10 @@ class CatalogueDirective(GeneratedDirective):
         """The sentence naming what a kind's parts build, from :data:`ganzoo.contracts.KIND_CONTRACTS`."""
         from ganzoo.contracts import KIND_CONTRACTS
 
-        contracts = [f":class:`~ganzoo.contracts.{c.__name__}`" for c in KIND_CONTRACTS.get(kind, ())]
+        contracts = [
+            f":class:`~{'ganzoo.contracts' if c.__module__.startswith('ganzoo.contracts') else c.__module__}.{c.__qualname__}`"
+            for c in KIND_CONTRACTS.get(kind, ())
+        ]
         if not contracts:
             return []
         needs = contracts[0] if len(contracts) == 1 else f"{', '.join(contracts[:-1])} or {contracts[-1]}"
@@ -420,7 +425,7 @@ class CatalogueDirective(GeneratedDirective):
         for paragraph in paragraphs:
             lines += [safe_rst(paragraph), ""]
         # Linked to the API reference when the factory is documented there; plain code otherwise.
-        if re.fullmatch(r"[\w.]+:[\w.]+", part.source):
+        if re.fullmatch(r"[\w.]+:[\w.]+", part.source) and not part.source.endswith((".yaml", ".yml")):
             source = f":py:obj:`{part.source} <{part.source.replace(':', '.')}>`"
         else:
             source = _literal(part.source)
@@ -434,6 +439,8 @@ class CatalogueDirective(GeneratedDirective):
         use = self._use(part)
         if use:
             lines.append(f":select with: {_literal(use)}")
+        if part.kind == "recipe" and self.config.ganzoo_recipe_pages:
+            lines.append(f":page: :doc:`/{RECIPE_FOLDER}/{part.name}`")
         lines.append("")
         if parameters:
             described = docstring_arguments(doc)
@@ -450,7 +457,7 @@ class CatalogueDirective(GeneratedDirective):
     def _use(part: Any) -> str | None:
         """How a configuration selects the part, e.g. ``data=digits`` or ``loss.KEY=hinge``."""
         slot = {"generator": "generator", "discriminator": "discriminator", "dataset": "data",
-                "loss": "loss.KEY", "schedule": "schedule.KEY"}.get(part.kind)
+                "loss": "loss.KEY", "schedule": "schedule.KEY", "recipe": "recipe"}.get(part.kind)
         return f"{slot}={part.name}" if slot else None
 
 
@@ -483,26 +490,36 @@ def _length(recipe: dict[str, Any]) -> str:
     return "the length its command line gives"
 
 
+def _full_recipe(name: str) -> dict[str, Any]:
+    """A registered recipe with every setting present (the run defaults filled in)."""
+    from ganzoo.training.recipes import load_recipe, with_defaults
+
+    return with_defaults(load_recipe(name), f"recipe '{name}'")
+
+
 class RecipesDirective(GeneratedDirective):
-    """``.. ganzoo-recipes::``: a table of the shipped recipes and the hidden toctree of their pages."""
+    """``.. ganzoo-recipes::``: a table of the registered recipes and the hidden toctree of their pages."""
 
     has_content = False
 
     def run(self) -> list[nodes.Node]:
-        from ganzoo.training import load_recipe, recipe_names
+        from ganzoo.plugins import get_registry
+        from ganzoo.training import recipe_names
 
         self.note_generated()
         names = _recipe_order(recipe_names())
         rows = []
         for name in names:
-            recipe = load_recipe(name)
+            recipe = _full_recipe(name)
             rows.append(
                 [f":doc:`{name} </{RECIPE_FOLDER}/{name}>`", safe_rst(recipe.get("summary", "")),
                  _part_ref("generator", recipe["generator"]["name"]),
                  _part_ref("discriminator", recipe["discriminator"]["name"]),
-                 _part_ref("dataset", recipe["data"]["name"])]
+                 _part_ref("dataset", recipe["data"]["name"]),
+                 escape_text(get_registry().get("recipe", name).plugin)]
             )
-        lines = _list_table(["recipe", "summary", "generator", "discriminator", "data"], rows, [12, 46, 14, 14, 14])
+        headers = ["recipe", "summary", "generator", "discriminator", "data", "plugin"]
+        lines = _list_table(headers, rows, [12, 40, 13, 13, 13, 9])
         lines += [".. toctree::", "   :hidden:", "", *(f"   {RECIPE_FOLDER}/{name}" for name in names), ""]
         return self.render(lines)
 
@@ -514,14 +531,14 @@ class RecipeDirective(GeneratedDirective):
     required_arguments = 1
 
     def run(self) -> list[nodes.Node]:
-        from importlib import resources
-
-        from ganzoo.training import load_recipe
+        from ganzoo.plugins import get_registry
+        from ganzoo.training.recipes import recipe_text
 
         self.note_generated()
         name = self.arguments[0]
-        recipe = load_recipe(name)
-        text = (resources.files("ganzoo") / "recipes" / f"{name}.yaml").read_text(encoding="utf-8")
+        recipe = _full_recipe(name)
+        where, text = recipe_text(name)
+        plugin = get_registry().get("recipe", name).plugin
         lines = [safe_rst(recipe.get("summary", "")), ""]
         lines += [*_heading("Paper", "-"), safe_rst(recipe.get("paper", "") or "None given."), ""]
         lines += [*_heading("Defaults kept, and why", "-"), safe_rst(recipe.get("defaults", "") or "Not stated."), ""]
@@ -531,7 +548,7 @@ class RecipeDirective(GeneratedDirective):
         lines += self._sample(name, recipe)
         lines += [
             *_heading("The recipe file", "-"),
-            f"``ganzoo/recipes/{name}.yaml``, as shipped (``ganzoo recipes {name}`` prints it too):",
+            f"{_literal(where)}, as {escape_text(plugin)} ships it (``ganzoo recipes {name}`` prints it too):",
             "",
             ".. code-block:: yaml",
             "",
@@ -707,8 +724,9 @@ def resolve_reexport(app: Sphinx, env: BuildEnvironment, node: Any, contnode: no
 
 
 def write_recipe_stubs(app: Sphinx) -> None:
-    """Write ``recipes/NAME.rst`` for every shipped recipe; remove stubs of recipes that are gone."""
+    """Write ``recipes/NAME.rst`` for every registered recipe; remove stubs of recipes that are gone."""
     from ganzoo.training import load_recipe, recipe_names
+    from ganzoo.training.recipes import recipe_text
 
     if not app.config.ganzoo_recipe_pages:
         return
@@ -720,7 +738,7 @@ def write_recipe_stubs(app: Sphinx) -> None:
         title = f"Recipe ``{name}``"
         text = "\n".join(
             [
-                f"{STUB_MARKER} from ganzoo/recipes/{name}.yaml; do not edit.",
+                f"{STUB_MARKER} from {recipe_text(name)[0]}; do not edit.",
                 "",
                 f".. _recipe-{_label(name)}:",
                 "",

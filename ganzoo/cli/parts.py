@@ -5,10 +5,15 @@ from __future__ import annotations
 import argparse
 import textwrap
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ganzoo.cli.tables import table
 from ganzoo.cli.words import split_overwrite
 from ganzoo.errors import UnknownPartError, did_you_mean
+from ganzoo.plugins import DISABLE_OPTION, DISABLE_VARIABLE
+
+if TYPE_CHECKING:
+    from ganzoo.plugins import PluginInfo
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -48,6 +53,8 @@ def _info(args: argparse.Namespace) -> int:
         print(f"{part.kind} '{part.name}'  (from {part.plugin}; {part.source})")
         if part.tags:
             print(f"tags: {', '.join(part.tags)}")
+        if part.kind == "recipe":
+            print(f"train it: ganzoo train recipe={part.name}; print it: ganzoo recipes {part.name}")
         print()
         print(textwrap.indent(part.doc or "(no documentation)", "  "))
         print()
@@ -61,27 +68,47 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _registered(info: PluginInfo) -> str:
+    """What a plugin added, for the REGISTERED column."""
+    if info.disabled:
+        return "disabled"
+    if info.error:
+        return f"FAILED: {info.error}"
+    kinds: dict[str, int] = {}
+    for kind, _ in info.parts:
+        kinds[kind] = kinds.get(kind, 0) + 1
+    what = [f"{n} {kind}" for kind, n in kinds.items()]
+    what += [f"{len(info.commands)} command{'s' if len(info.commands) > 1 else ''}"] if info.commands else []
+    if info.clashes:
+        what.append("CLASH: " + ", ".join(f"{kind} '{name}'" for kind, name in info.clashes) + " kept from another plugin")
+    return ", ".join(what) or "hooks only"
+
+
 def _plugins(args: argparse.Namespace) -> int:
-    from ganzoo.plugins import get_host, plugins_disabled
+    from ganzoo.plugins import get_host
 
     host = get_host()
     _ = host.registry  # registering parts is what fills each plugin's part list
-    rows = []
-    for info in host.plugins:
-        kinds: dict[str, int] = {}
-        for kind, _ in info.parts:
-            kinds[kind] = kinds.get(kind, 0) + 1
-        what = f"FAILED: {info.error}" if info.error else ", ".join(f"{n} {k}" for k, n in kinds.items()) or "hooks only"
-        rows.append([info.name, info.distribution, info.version, info.target, what])
+    rows = [[info.name, info.distribution, info.version, info.target, _registered(info)] for info in host.plugins]
     print(table(rows, ["PLUGIN", "DISTRIBUTION", "VERSION", "MODULE", "REGISTERED"]))
-    if plugins_disabled():
-        print("\nthird-party plugins are disabled (GANZOO_DISABLE_PLUGINS is set)")
+    disabled = [info.name for info in host.plugins if info.disabled]
+    if disabled:
+        print(
+            f"\ndisabled: {', '.join(disabled)} (by {DISABLE_VARIABLE} or {DISABLE_OPTION}): not loaded; their parts, "
+            "commands and hooks are absent"
+        )
+    if any(info.clashes for info in host.plugins):
+        print("\na CLASH leaves a plugin's part out: the first plugin to register a name keeps it (the warnings say how to choose)")
     if args.verbose:
         for info in host.plugins:
             print(f"\n{info.name}:")
             for kind, name in info.parts:
                 print(f"  {kind} {name}")
-    return 1 if any(info.error for info in host.plugins) else 0
+            for command in info.commands:
+                print(f"  command ganzoo {command}")
+            for kind, name in info.clashes:
+                print(f"  {kind} {name} (left out: the name is taken)")
+    return 1 if any(info.error or info.clashes for info in host.plugins) else 0
 
 
 def _format_shapes(shapes: list[tuple[int, ...]]) -> str:
@@ -130,7 +157,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     info.add_argument("name", help="a part name, or KIND/NAME when several kinds share it (e.g. discriminator/mlp)")
     info.set_defaults(handler=_info)
 
-    plugins = commands.add_parser("plugins", help="list installed plugins and what each registered", description="List the installed plugins, their versions, and what each registered. Exits 1 if a plugin failed to load.")
+    plugins = commands.add_parser(
+        "plugins",
+        help="list installed plugins and what each registered",
+        description=(
+            "List the installed plugins, their versions, and what each registered: parts by kind, commands, name "
+            "clashes; disabled plugins too. Exits 1 if a plugin failed to load or lost a name to a clash."
+        ),
+    )
     plugins.add_argument("-v", "--verbose", action="store_true", help="also list every part of each plugin")
     plugins.set_defaults(handler=_plugins)
 

@@ -1,26 +1,33 @@
-"""``ganzoo recipes`` and ``ganzoo train``: the shipped recipes, and training or resuming a run."""
+"""``ganzoo recipes`` and ``ganzoo train``: the registered recipes, and training or resuming a run."""
 
 from __future__ import annotations
 
 import argparse
 
 from ganzoo.cli.tables import table
-from ganzoo.errors import ConfigError
+from ganzoo.errors import ConfigError, GanzooError
 
 
 def _recipes(args: argparse.Namespace) -> int:
     from ganzoo.config import to_yaml
-    from ganzoo.training.recipes import load_recipe, recipe_names
+    from ganzoo.plugins import get_registry
+    from ganzoo.training.recipes import RECIPE_KIND, load_recipe, recipe_of, with_defaults
 
     if args.name:
         print(to_yaml(load_recipe(args.name)), end="")
         return 0
-    rows = []
-    for name in recipe_names():
-        recipe = load_recipe(name)
-        rows.append([name, recipe["generator"]["name"], recipe["discriminator"]["name"], recipe["data"]["name"], recipe.get("summary", "")])
-    print(table(rows, ["RECIPE", "GENERATOR", "DISCRIMINATOR", "DATA", "SUMMARY"]))
-    return 0
+    rows, failed = [], False
+    for part in get_registry().list(RECIPE_KIND):
+        try:  # a plugin's broken recipe is reported in its row; the others are listed
+            recipe = with_defaults(recipe_of(part), part.label)
+        except GanzooError as error:
+            rows.append([part.name, "-", "-", "-", part.plugin, f"cannot be read: {error}"])
+            failed = True
+            continue
+        slots = [recipe[key]["name"] for key in ("generator", "discriminator", "data")]
+        rows.append([part.name, *slots, part.plugin, recipe.get("summary", "")])
+    print(table(rows, ["RECIPE", "GENERATOR", "DISCRIMINATOR", "DATA", "PLUGIN", "SUMMARY"]))
+    return 1 if failed else 0
 
 
 def _split_resume(settings: list[str]) -> tuple[str | None, list[str]]:
@@ -60,7 +67,11 @@ def _train(args: argparse.Namespace) -> int:
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Add ``recipes`` and ``train`` to the command line."""
-    recipes = commands.add_parser("recipes", help="list the training recipes, or print one", description="List the shipped training recipes, or print one as YAML.")
+    recipes = commands.add_parser(
+        "recipes",
+        help="list the training recipes, or print one",
+        description="List the training recipes (ganzoo's and every plugin's), or print one as YAML. Exits 1 if a recipe cannot be read.",
+    )
     recipes.add_argument("name", nargs="?", help="a recipe to print")
     recipes.set_defaults(handler=_recipes)
 

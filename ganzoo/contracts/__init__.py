@@ -15,10 +15,14 @@ kind               a part builds
 ``discriminator``  a :class:`GanNetwork` that returns logits
 ``loss``           an :class:`AdversarialLoss`, a :class:`Penalty` or a :class:`ReconstructionLoss`
                    (:mod:`ganzoo.contracts.losses`)
-``schedule``       a :class:`Schedule` (:mod:`ganzoo.contracts.schedule`)
+``schedule``       a :class:`Schedule` (:mod:`ganzoo.contracts.schedule`); its per-step hook sets
+                   a :class:`StepControls`
 ``dataset``        a :class:`GanDataset` whose items are dicts of tensors (:mod:`ganzoo.contracts.dataset`)
 ``features``       a :class:`FeatureExtractor`: images to feature vectors (:mod:`ganzoo.contracts.metrics`)
 ``metric``         a :class:`Measure`, computed by a torchmetrics metric
+``recipe``         a mapping of run settings (:class:`collections.abc.Mapping`), usually a YAML file of
+                   the plugin's package registered as ``"package:recipes/NAME.yaml"``
+                   (:mod:`ganzoo.packaged_files`)
 =================  ===================================================================================
 
 A kind without an entry, such as one a plugin adds for its own use, is not checked. A new core kind
@@ -34,7 +38,7 @@ from ganzoo.contracts.dataset import ITEM_KEYS, GanDataset
 from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, Penalty, ReconstructionLoss
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
 from ganzoo.contracts.network import GanNetwork
-from ganzoo.contracts.schedule import Schedule
+from ganzoo.contracts.schedule import Schedule, StepControls
 from ganzoo.errors import PartContractError
 
 if TYPE_CHECKING:
@@ -54,6 +58,7 @@ __all__ = [
     "Penalty",
     "ReconstructionLoss",
     "Schedule",
+    "StepControls",
     "check_contract",
 ]
 
@@ -66,7 +71,14 @@ KIND_CONTRACTS: Mapping[str, tuple[type, ...]] = {
     "dataset": (GanDataset,),
     "features": (FeatureExtractor,),
     "metric": (Measure,),
+    "recipe": (Mapping,),
 }
+
+
+def _contract_name(contract: type) -> str:
+    """``ganzoo.contracts.GanNetwork`` for ganzoo's contracts, ``collections.abc.Mapping`` for others."""
+    module = "ganzoo.contracts" if contract.__module__.startswith("ganzoo.contracts") else contract.__module__
+    return f"{module}.{contract.__qualname__}"
 
 
 def _a(name: str) -> str:
@@ -90,7 +102,7 @@ def check_contract(part: Part, built: Any) -> Any:
     contracts = KIND_CONTRACTS.get(part.kind)
     if contracts is None or isinstance(built, contracts):
         return built
-    needed = [f"ganzoo.contracts.{contract.__name__}" for contract in contracts]
+    needed = [_contract_name(contract) for contract in contracts]
     needs = needed[0] if len(needed) == 1 else f"{', '.join(needed[:-1])} or {needed[-1]}"
     kind = type(built)
     what = "None" if built is None else _a(kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}")

@@ -64,15 +64,28 @@ class AdversarialLoss(ABC):
     Subclasses implement the loss for one scale, :meth:`scale_discriminator_loss` and
     :meth:`scale_generator_loss`; this class handles the scales and :attr:`d_scale`.
 
+    A *relativistic* loss, whose generator loss compares the logits of generated data with those of
+    real data (RaGAN, R3GAN's RpGAN: ``softplus(-(D(fake) - D(real)))``), sets
+    :attr:`uses_real_logits` to ``True``. The trainer then also runs the same pair's discriminator
+    on the real batch during the generator's update, at the discriminator's current weights, and
+    passes those logits to :meth:`generator_loss` as ``real_logits``; this class hands each scale's
+    real logits to ``scale_generator_loss(fake, real)``. The real logits are computed under
+    :func:`torch.no_grad`: they do not depend on the generator's parameters, so they are constants
+    of its update (and cost one forward pass, no backward). Losses that leave the attribute
+    ``False`` cost nothing more, and are called with the fake logits only, as before.
+
     Args:
         d_scale: Factor on the discriminator's loss. The pix2pix and CycleGAN reference code halve it
             (``0.5``) to slow the discriminator down relative to the generator.
 
     Attributes:
         role: Always ``"adversarial"``.
+        uses_real_logits: Whether the generator's loss needs the discriminator's logits on real data
+            (``False`` by default).
     """
 
     role: ClassVar[str] = "adversarial"
+    uses_real_logits: ClassVar[bool] = False
 
     def __init__(self, *, d_scale: float = 1.0) -> None:
         if not (d_scale > 0 and math.isfinite(d_scale)):
@@ -98,16 +111,30 @@ class AdversarialLoss(ABC):
         losses = [self.scale_discriminator_loss(r, f) for r, f in zip(real, fake, strict=True)]
         return _scaled(self.d_scale, _mean(losses))
 
-    def generator_loss(self, fake_logits: Logits) -> torch.Tensor:
+    def generator_loss(self, fake_logits: Logits, real_logits: Logits | None = None) -> torch.Tensor:
         """Return the generator's adversarial loss, averaged over scales.
 
         Args:
             fake_logits: The discriminator's logits on generated data.
+            real_logits: Its logits on real data, given (detached) when :attr:`uses_real_logits` is
+                ``True`` and ``None`` otherwise.
 
         Returns:
             A scalar tensor.
+
+        Raises:
+            ValueError: If the loss uses real logits and none are given, or the two outputs do not
+                have the same number of scales.
         """
-        return _mean([self.scale_generator_loss(f) for f in _scales(fake_logits)])
+        fake = _scales(fake_logits)
+        if not self.uses_real_logits:
+            return _mean([self.scale_generator_loss(f) for f in fake])
+        if real_logits is None:
+            raise ValueError(f"{type(self).__name__} compares fake logits with real ones: pass real_logits")
+        real = _scales(real_logits)
+        if len(real) != len(fake):
+            raise ValueError(f"real logits have {len(real)} scale(s) but fake logits have {len(fake)}")
+        return _mean([self.scale_generator_loss(f, r) for f, r in zip(fake, real, strict=True)])
 
     @abstractmethod
     def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
@@ -122,11 +149,16 @@ class AdversarialLoss(ABC):
         """
 
     @abstractmethod
-    def scale_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
+    def scale_generator_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
         """Return the generator's adversarial loss at one scale.
+
+        A loss that does not use real logits may implement this with the one argument ``fake``: it
+        is called with one argument unless :attr:`uses_real_logits` is ``True``.
 
         Args:
             fake: Logits on generated data at this scale.
+            real: Logits on real data at this scale (detached), given only when
+                :attr:`uses_real_logits` is ``True``.
 
         Returns:
             A scalar tensor.

@@ -20,6 +20,9 @@ from abc import ABC, abstractmethod
 import torch
 from torch import nn
 
+#: The two roles a network plays, and the kinds of the parts that fill them.
+ROLES = ("generator", "discriminator")
+
 
 class GanNetwork(nn.Module, ABC):
     """Base class of every generator and discriminator part.

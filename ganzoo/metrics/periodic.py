@@ -4,8 +4,9 @@ A run's ``eval`` settings switch it on::
 
     eval: {every: 1000, metrics: [fid], n: 1000, features: digits, best: fid}
 
-Every ``every`` steps, and after the last step, the trainer calls :meth:`PeriodicEvaluation.run_if_due`:
-the run is measured with :func:`ganzoo.metrics.evaluate_run`, the figures are logged to
+Every ``every`` steps, and after the last step of a run at least ``every`` steps long, the trainer
+calls :meth:`PeriodicEvaluation.run_if_due`: the run is measured with
+:func:`ganzoo.metrics.evaluate_run`, the figures are logged to
 ``metrics.jsonl`` with an ``eval/`` prefix, and when the ``best`` measure improved (lower is better
 for ``fid``, ``kid`` and ``l1``; higher for ``psnr``, ``ssim`` and ``is``) the run is saved as
 ``checkpoints/best.pt``, with the figure and step in ``checkpoints/best.json``. ``best: null`` keeps no
@@ -113,8 +114,11 @@ class PeriodicEvaluation:
             self.best_value, self.best_step = value, step
 
     def due(self, last: bool) -> bool:
-        """Whether the run is evaluated at its current step (every ``every`` steps, and the last)."""
-        return bool(self.every) and (self.trainer.step % self.every == 0 or last)
+        """Whether the run is evaluated at its current step: every ``every`` steps, and at the last
+        step of a run at least ``every`` steps long (a short smoke run pays for no evaluation)."""
+        if not self.every:
+            return False
+        return self.trainer.step % self.every == 0 or (last and self.trainer.total_steps >= self.every)
 
     def _improves(self, value: float | None) -> bool:
         if value is None or not math.isfinite(value):

@@ -26,13 +26,12 @@ from ganzoo import vocabulary as names
 from ganzoo.assembly import Context, build_network
 from ganzoo.config import NAME_KEY, slot_params
 from ganzoo.contracts import AdversarialLoss, GanNetwork, Penalty, ReconstructionLoss
+from ganzoo.contracts.network import ROLES
 from ganzoo.errors import ConfigError, IncompatiblePartsError, did_you_mean
 from ganzoo.registry import Registry
 from ganzoo.training.graph import Computation, check_sources, parse_forward
 from ganzoo.training.schedule_set import CombinedSchedule
 
-#: The two network slots of a configuration.
-ROLES = ("generator", "discriminator")
 #: The configuration key holding each network instance's part and parameters.
 INSTANCES = "instances"
 

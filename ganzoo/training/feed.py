@@ -82,6 +82,11 @@ class BatchFeed:
         self.epoch_items += self.batch_size * self.world_size
         return batch, began
 
+    def progress(self) -> float:
+        """The epoch of the latest batch plus the fraction of that epoch before it (``1.5``: half-way through the second)."""
+        taken = self.epoch_items // (self.batch_size * self.world_size)
+        return self.epoch + max(taken - 1, 0) / max(len(self), 1)
+
     def state_dict(self) -> dict[str, int]:
         """Where the feed stands (checkpoint keys ``epoch`` and ``epoch_items``)."""
         return {"epoch": self.epoch, "epoch_items": self.epoch_items}

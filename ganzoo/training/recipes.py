@@ -4,22 +4,30 @@ A recipe is plain data (see ``ganzoo/recipes/*.yaml``): which data set, which pa
 how data flows through the networks, which losses compare which tensors, and the optimiser and
 schedule settings. The trainer has no branch per recipe; anything a recipe says can be overridden on
 the command line, and a YAML file with the same keys is a recipe too.
+
+Named recipes are parts of kind ``recipe``: the built-in zoo registers ganzoo's own files
+(``"ganzoo:recipes/dcgan.yaml"``) through the same hook as any plugin, so ``ganzoo recipes`` lists a
+plugin's recipes beside them, stamped with their plugin.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
-from ganzoo.config import REPLACED_SECTIONS, apply_words, check_keys, load_yaml
-from ganzoo.errors import ConfigError, UnknownPartError, did_you_mean
-from ganzoo.safe_yaml import parse_yaml
+from ganzoo.config import REPLACED_SECTIONS, apply_words, check_keys, load_yaml, to_yaml
+from ganzoo.errors import ConfigError, GanzooError, PartContractError, UnknownPartError, did_you_mean
+from ganzoo.packaged_files import PackagedYaml
+from ganzoo.registry import Part, Registry
 from ganzoo.settings import check_run_settings
+
+#: The kind recipes are registered under, by ganzoo (``ganzoo/recipes/*.yaml``) and by plugins.
+RECIPE_KIND = "recipe"
 
 #: The ``eval`` settings of a run: quality measured during training (ganzoo.metrics.periodic);
 #: ``every: 0`` switches it off.
@@ -81,28 +89,85 @@ RUN_DEFAULTS: dict[str, Any] = {
 }
 
 
-def recipe_names() -> list[str]:
-    """The names of the recipes shipped with ganzoo."""
-    folder = resources.files("ganzoo") / "recipes"
-    return sorted(entry.name[: -len(".yaml")] for entry in folder.iterdir() if entry.name.endswith(".yaml"))
+def _recipes(registry: Registry | None) -> Registry:
+    if registry is not None:
+        return registry
+    from ganzoo.plugins import get_registry
+
+    return get_registry()
 
 
-def load_recipe(name: str) -> dict[str, Any]:
-    """Load a shipped recipe by name, or a recipe file by path.
+def recipe_names(registry: Registry | None = None) -> list[str]:
+    """The names of the registered recipes: ganzoo's own and every plugin's (kind ``recipe``).
+
+    Args:
+        registry: Where to look (default: the process-wide registry).
+    """
+    return _recipes(registry).names(RECIPE_KIND)
+
+
+def recipe_of(part: Part) -> dict[str, Any]:
+    """What a ``recipe`` part builds: a fresh copy of its mapping of settings.
+
+    Read without the contract check of :meth:`~ganzoo.registry.Part.build`, which imports torch, so
+    that ``ganzoo recipes`` stays quick; the mapping is checked here.
+
+    Raises:
+        ConfigError: If the part cannot be read, or is not a mapping.
+    """
+    try:
+        recipe = part.factory()
+    except (GanzooError, ValueError, TypeError, OSError) as error:
+        raise ConfigError(f"{part.label} from '{part.plugin}' ({part.source}) cannot be read: {error}") from error
+    if not isinstance(recipe, Mapping):
+        raise PartContractError(
+            f"{part.label} from '{part.plugin}' ({part.source}) built {type(recipe).__name__}, but a recipe must be "
+            "a mapping of run settings (collections.abc.Mapping); register a YAML file or a function returning a dict"
+        )
+    return copy.deepcopy(dict(recipe))
+
+
+def recipe_text(name: str, registry: Registry | None = None) -> tuple[str, str]:
+    """A registered recipe as its author wrote it: ``(where, text)``.
+
+    For a packaged YAML file, its path (``ganzoo/recipes/dcgan.yaml``) and its text, comments
+    included; for a recipe a function builds, its source and the mapping as YAML.
+    """
+    part = _recipes(registry).get(RECIPE_KIND, name)
+    if isinstance(part.factory, PackagedYaml):
+        return part.factory.display_path, part.factory.text()
+    return part.source, to_yaml(recipe_of(part))
+
+
+def load_recipe(name: str, registry: Registry | None = None) -> dict[str, Any]:
+    """Load a registered recipe by name, or a recipe file by path.
+
+    Args:
+        name: A recipe's name (``ganzoo recipes``), or a path ending in ``.yaml``/``.yml`` or holding ``/``.
+        registry: Where registered recipes are looked up (default: the process-wide registry).
 
     Raises:
         UnknownPartError: For an unknown name, with the closest ones.
-        ConfigError: For a file that cannot be read.
+        ConfigError: For a file or recipe that cannot be read.
     """
     if name.endswith((".yaml", ".yml")) or "/" in name:
         return load_yaml(Path(name))
-    names = recipe_names()
+    registry = _recipes(registry)
+    names = registry.names(RECIPE_KIND)
     if name not in names:
         raise UnknownPartError(
             f"unknown recipe '{name}'{did_you_mean(name, names)} (recipes: {', '.join(names)}; run 'ganzoo recipes')"
         )
-    text = (resources.files("ganzoo") / "recipes" / f"{name}.yaml").read_text(encoding="utf-8")
-    return parse_yaml(text, f"recipe '{name}'")
+    return recipe_of(registry.get(RECIPE_KIND, name))
+
+
+def with_defaults(recipe: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """A recipe merged into :data:`RUN_DEFAULTS` (every setting present), its keys checked.
+
+    Raises:
+        ConfigError: For a key no run has, at any depth.
+    """
+    return _merge(RUN_DEFAULTS, recipe, source)
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any], source: str) -> dict[str, Any]:
@@ -152,7 +217,7 @@ def resolve_run_config(words: Sequence[str], config_file: str | None = None) -> 
     recipe = recipe_words[-1].split("=", 1)[1].strip() if recipe_words else file_config.get("recipe")
     if not recipe:
         raise ConfigError(f"name a recipe: recipe=NAME (one of {', '.join(recipe_names())}; run 'ganzoo recipes')")
-    config = _merge(RUN_DEFAULTS, load_recipe(str(recipe)), f"recipe '{recipe}'")
+    config = with_defaults(load_recipe(str(recipe)), f"recipe '{recipe}'")
     if file_config:
         file_config = {key: value for key, value in file_config.items() if value is not None or key not in config}
         config = _merge(config, file_config, f"config file '{config_file}'")

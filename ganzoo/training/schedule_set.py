@@ -12,7 +12,7 @@ from typing import Any
 
 from torch import nn
 
-from ganzoo.contracts import Schedule
+from ganzoo.contracts import Schedule, StepControls
 
 __all__ = ["CombinedSchedule"]
 
@@ -22,7 +22,9 @@ class CombinedSchedule(Schedule):
 
     The discriminator (generator) updates only at steps where every schedule lets it, and goes first
     only if every schedule agrees; learning rates pass through each schedule in turn; the epoch
-    factors multiply; the first schedule with an averaged copy of a generator provides it.
+    factors multiply; :meth:`before_step` goes to each schedule in turn, on one
+    :class:`~ganzoo.contracts.StepControls`; the first schedule with an averaged copy of a generator
+    provides it.
 
     Args:
         schedules: The schedules, in the order the user listed them.
@@ -50,6 +52,15 @@ class CombinedSchedule(Schedule):
 
     def lr_factor(self, epoch: int) -> float:
         return math.prod(schedule.lr_factor(epoch) for schedule in self.schedules)
+
+    @property
+    def controls_steps(self) -> bool:
+        """Whether any schedule overrides :meth:`~ganzoo.contracts.Schedule.before_step` (else the trainer skips it)."""
+        return any(type(schedule).before_step is not Schedule.before_step for schedule in self.schedules)
+
+    def before_step(self, step: int, epoch: float, controls: StepControls) -> None:
+        for schedule in self.schedules:
+            schedule.before_step(step, epoch, controls)
 
     def attach(self, generators: dict[str, nn.Module]) -> None:
         for schedule in self.schedules:

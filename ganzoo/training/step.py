@@ -6,11 +6,19 @@ schedulers, history pools, the noise stream, the loss scaler) and takes one step
 1. the tensors ``forward`` describes are made on demand (:class:`~ganzoo.training.graph.StepTensors`);
 2. the discriminators are updated: for each ``adversarial`` entry, the adversarial loss on real and
    (detached, optionally pooled) fake images, plus every penalty that is due;
-3. the generators are updated: the adversarial losses through the (frozen) discriminators, plus every
-   reconstruction loss on the tensors its ``objective`` entry names.
+3. the generators are updated: the adversarial losses through the (frozen) discriminators (for a
+   loss with ``uses_real_logits``, also the same discriminator's logits on the real batch, computed
+   without gradients), plus every reconstruction loss on the tensors its ``objective`` entry names.
 
 Generated tensors are computed once per step and shared by both updates. In a multi-process run the
 gradients are averaged over the processes before each optimiser step.
+
+The losses of a step are named ``D/KEY`` (the discriminators' update) and ``G/KEY`` (the
+generators'), by the key of each loss in the run's ``loss`` section (``D/adversarial``, ``D/r1``,
+``G/adversarial``, ``G/l1``); with more than one adversarial pair, the adversarial and penalty terms
+end in the pair's discriminator (``D/adversarial/D_A``, ``G/adversarial/D_B``). Runs written before
+named them ``D/D``, ``D/D/r1`` and ``G/adversarial/D``; both forms start with ``D/`` or ``G/``, which
+is all the loss plot reads.
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import torch
 from torch import nn
 
 from ganzoo import vocabulary as names
+from ganzoo.contracts import StepControls
 from ganzoo.training import distributed
 from ganzoo.training.build import ROLES, AdversarialPair, BuiltRun
 from ganzoo.training.devices import autocast
@@ -56,7 +65,7 @@ class TrainingStep:
 
     Attributes:
         optimizers: One Adam optimiser per network instance.
-        lr_schedulers: One learning-rate scheduler per optimiser, following the schedules' factor.
+        lr_schedulers: One learning-rate scheduler per optimiser, following the schedules' epoch factor.
         pools: A history pool of generated images per discriminator.
         noise_generator: The stream the step's noise is drawn from.
     """
@@ -79,6 +88,10 @@ class TrainingStep:
         self.callables: dict[str, Any] = (
             {name: torch.compile(network) for name, network in run.networks.items()} if train["compile"] else run.networks
         )
+        #: The configured betas of each optimiser and weight of each weighted loss: every step's controls start from them.
+        self.betas: dict[str, tuple[float, ...]] = {}
+        self.weights = {key: float(penalty.weight) for key, penalty in run.penalties.items()}
+        self.weights |= {objective.key: float(objective.loss.weight) for objective in run.objectives}
         self.optimizers, self.lr_schedulers = self._build_optimizers()
         seed = int(train["seed"])
         self.pools = {
@@ -98,10 +111,11 @@ class TrainingStep:
         for name, network in run.networks.items():
             role = run.roles[name]
             options = settings[role]
+            self.betas[name] = tuple(float(b) for b in options.get("betas", (0.5, 0.999)))
             optimizer = torch.optim.Adam(
                 network.parameters(),
                 lr=rates[role],
-                betas=tuple(float(b) for b in options.get("betas", (0.5, 0.999))),
+                betas=self.betas[name],
                 weight_decay=float(options.get("weight_decay", 0.0)),
                 foreach=None if fused else True,
                 fused=fused or None,
@@ -134,6 +148,26 @@ class TrainingStep:
 
     # --- one step ---------------------------------------------------------------------------------
 
+    def apply_controls(self, step: int, epoch: float) -> None:
+        """Let the schedules set this step's learning rates, betas and loss weights (:class:`~ganzoo.contracts.StepControls`).
+
+        Every step starts from the configured values, so what a schedule sets lasts one step. Runs
+        whose schedules do not override ``before_step`` skip this entirely.
+        """
+        schedule = self.run.schedule
+        if not schedule.controls_steps:
+            return
+        controls = StepControls(self.run.roles, self.betas, self.weights)
+        schedule.before_step(step, epoch, controls)
+        for name, optimizer in self.optimizers.items():
+            # The epoch's rate, from LambdaLR (which computes it afresh from the base rate each epoch).
+            rates = self.lr_schedulers[name].get_last_lr()
+            for group, rate in zip(optimizer.param_groups, rates, strict=True):
+                group["lr"] = rate * controls.lr_factor(name)
+                group["betas"] = controls.betas(name)
+        for key, weight in controls.weights.items():
+            self.run.losses[key].weight = weight
+
     def _noise(self, batch_size: int, latent_dim: int) -> torch.Tensor:
         return torch.randn(batch_size, latent_dim, device=self.device, generator=self.noise_generator)
 
@@ -144,6 +178,22 @@ class TrainingStep:
         if names.LABEL in tensors:
             values[names.LABEL] = tensors[names.LABEL]
         return [values[name] for name in self.discriminators[pair.discriminator].inputs]
+
+    def _which(self, pair: AdversarialPair) -> str:
+        """What a loss key adds to name its pair: nothing with one pair, ``/D_A`` with several."""
+        return f"/{pair.discriminator}" if len(self.run.adversarial) > 1 else ""
+
+    def loss_key(self, key: str) -> str:
+        """A loss's name in this run, for one a checkpoint written before may hold (``D/D`` → ``D/adversarial``)."""
+        parts = key.split("/")
+        pairs = {pair.discriminator: pair for pair in self.run.adversarial}
+        if parts[0] == "D" and len(parts) in (2, 3) and parts[1] in pairs:  # D/D, D/D/r1
+            pair = pairs[parts[1]]
+            return f"D/{parts[2] if len(parts) == 3 else pair.loss}{self._which(pair)}"
+        if parts[:2] == ["G", "adversarial"] and len(parts) == 3 and parts[2] in pairs:  # G/adversarial/D
+            pair = pairs[parts[2]]
+            return f"G/{pair.loss}{self._which(pair)}"
+        return key
 
     def _discriminator_update(self, tensors: StepTensors, compute_fakes_with_grad: bool) -> dict[str, torch.Tensor]:
         run = self.run
@@ -163,11 +213,11 @@ class TrainingStep:
                 loss = run.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
                 if pair.weight != 1.0:
                     loss = pair.weight * loss
-                losses[f"D/{pair.discriminator}"] = loss.detach()
+                losses[f"D/{pair.loss}{self._which(pair)}"] = loss.detach()
                 for key, penalty in due:
                     # Penalties differentiate twice: through the plain module, never a compiled one.
                     value = penalty(self.discriminators[pair.discriminator], real, fake, condition=real_inputs[1:] or None)
-                    losses[f"D/{pair.discriminator}/{key}"] = value.detach()
+                    losses[f"D/{key}{self._which(pair)}"] = value.detach()
                     loss = loss + value
                 terms.append(loss)
         self._apply(_sum(terms), [self.optimizers[name] for name in self.discriminators])
@@ -182,11 +232,20 @@ class TrainingStep:
             with autocast(self.amp, self.device):
                 for pair in run.adversarial:
                     fake = tensors[pair.fake]
-                    logits = self.callables[pair.discriminator](*self._discriminator_inputs(pair, tensors, fake))
-                    value = run.losses[pair.loss].generator_loss(logits)
+                    discriminator = self.callables[pair.discriminator]
+                    logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
+                    loss = run.losses[pair.loss]
+                    if getattr(loss, "uses_real_logits", False):
+                        # This pair's discriminator, at its current weights; constants for G's update.
+                        real_inputs = self._discriminator_inputs(pair, tensors, tensors[pair.real])
+                        with torch.no_grad():
+                            real_logits = discriminator(*real_inputs)
+                        value = loss.generator_loss(logits, real_logits=real_logits)
+                    else:
+                        value = loss.generator_loss(logits)  # the one-argument form older losses define
                     if pair.weight != 1.0:
                         value = pair.weight * value
-                    losses[f"G/adversarial/{pair.discriminator}"] = value.detach()
+                    losses[f"G/{pair.loss}{self._which(pair)}"] = value.detach()
                     terms.append(value)
                 for objective in run.objectives:
                     mask = tensors[objective.mask] if objective.mask else None
@@ -224,9 +283,10 @@ class TrainingStep:
             chosen = [name for name, optimizer in self.optimizers.items() if optimizer in optimizers]
             distributed.average_gradients([self.run.networks[name] for name in chosen], self.group.world_size)
 
-    def __call__(self, batch: Mapping[str, torch.Tensor], step: int) -> dict[str, torch.Tensor]:
-        """Take step number ``step + 1`` on a batch; returns the losses as (device) tensors."""
+    def __call__(self, batch: Mapping[str, torch.Tensor], step: int, epoch: float = 0.0) -> dict[str, torch.Tensor]:
+        """Take step number ``step + 1`` on a batch of epoch ``epoch`` (fractional); returns the losses as (device) tensors."""
         self.step = step
+        self.apply_controls(step, epoch)
         batch = {
             key: value.to(self.device, non_blocking=True, memory_format=self.memory_format)
             if value.dim() == 4 else value.to(self.device, non_blocking=True)

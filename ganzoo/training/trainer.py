@@ -111,6 +111,7 @@ class Trainer:
         self._last_losses: dict[str, torch.Tensor] = {}
         if state is not None:
             self._load_state(state)
+        self.updates.apply_controls(self.step, float(self.feed.epoch))  # a schedule's unknown name stops the run here
         from ganzoo.metrics.periodic import PeriodicEvaluation  # the metrics import torchmetrics lazily
 
         #: Quality measured every ``eval.every`` steps; checked here, before anything is written.
@@ -214,7 +215,7 @@ class Trainer:
         self.built.schedule.load_state_dict(state["schedule"])
         self.step = int(state["step"])
         self.feed.load_state_dict(state)
-        self._last_losses = {key: torch.as_tensor(value).to(self.device) for key, value in (state.get("last_losses") or {}).items()}
+        self._last_losses = {self.updates.loss_key(k): torch.as_tensor(v).to(self.device) for k, v in (state.get("last_losses") or {}).items()}
         restore_run_streams(
             state["rng"], int(state.get("world_size", 1)), self.updates.noise_generator, self.group,
             seed=int(self.config["train"]["seed"]) + 1_000_003 * self.step,
@@ -252,7 +253,7 @@ class Trainer:
 
     def train_step(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """Take the next step (number ``step + 1``) on a batch; returns the losses as (device) tensors."""
-        return self.updates(batch, self.step)
+        return self.updates(batch, self.step, self.feed.progress())
 
     def write_samples(self) -> Path | None:
         """Write a grid of the ``samples.show`` tensors for a fixed batch and fixed noise (main process only)."""

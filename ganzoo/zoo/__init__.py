@@ -10,7 +10,8 @@ family:
 - :mod:`ganzoo.zoo.schedules`: update order and ratio, learning-rate policies, weight averaging;
 - :mod:`ganzoo.data`: the built-in digits tasks and the on-disk formats;
 - :mod:`ganzoo.metrics.features` and :mod:`ganzoo.metrics.measures`: feature extractors and measures;
-- :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation).
+- :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation);
+- ``ganzoo/recipes/*.yaml``: the recipes, registered as data files of the package.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ganzoo.hookspecs import Register, hookimpl
 
 @hookimpl
 def ganzoo_register_parts(register: Register) -> None:
-    """Register the built-in generators, discriminators, losses, schedules, data sets, features and metrics."""
+    """Register the built-in generators, discriminators, losses, schedules, data sets, features, metrics and recipes."""
     # Factories are named by "module:class" so that nothing heavy is imported until a part is used.
     register("generator", "mlp", "ganzoo.zoo.generators.mlp:MLPGenerator", tags=["unconditional"])
     register("generator", "dcgan", "ganzoo.zoo.generators.dcgan:DCGANGenerator", tags=["unconditional"])
@@ -41,6 +42,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("loss", "lsgan", "ganzoo.zoo.losses:LSGANLoss", tags=["adversarial"])
     register("loss", "hinge", "ganzoo.zoo.losses:HingeGANLoss", tags=["adversarial"])
     register("loss", "wgan", "ganzoo.zoo.losses:WGANLoss", tags=["adversarial"])
+    register("loss", "relativistic", "ganzoo.zoo.losses:RelativisticPairingLoss", tags=["adversarial", "relativistic"])
     register("loss", "gradient_penalty", "ganzoo.zoo.losses:GradientPenalty", tags=["penalty"])
     register("loss", "r1", "ganzoo.zoo.losses:R1Penalty", tags=["penalty"])
     register("loss", "l1", "ganzoo.zoo.losses:L1ReconstructionLoss", tags=["reconstruction"])
@@ -51,6 +53,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("schedule", "alternating", "ganzoo.zoo.schedules:AlternatingSchedule", tags=["update-order"])
     register("schedule", "ttur", "ganzoo.zoo.schedules:TTURSchedule", tags=["learning-rate"])
     register("schedule", "linear_decay", "ganzoo.zoo.schedules:LinearDecaySchedule", tags=["learning-rate"])
+    register("schedule", "warmup", "ganzoo.zoo.schedules:WarmupSchedule", tags=["learning-rate", "per-step"])
     register("schedule", "ema", "ganzoo.zoo.schedules:EMASchedule", tags=["weight-averaging"])
 
     register("dataset", "digits", "ganzoo.data.digits:Digits", tags=["built-in", "labels"])
@@ -72,3 +75,12 @@ def ganzoo_register_parts(register: Register) -> None:
     register("metric", "l1", "ganzoo.metrics.measures:L1Distance", tags=["paired", "lower-is-better"])
     register("metric", "psnr", "ganzoo.metrics.measures:PeakSignalToNoise", tags=["paired", "higher-is-better"])
     register("metric", "ssim", "ganzoo.metrics.measures:StructuralSimilarity", tags=["paired", "higher-is-better"])
+
+    # Recipes are data: YAML files of this package, read when a run or `ganzoo recipes` asks.
+    register("recipe", "vanilla", "ganzoo:recipes/vanilla.yaml", tags=["unconditional"])
+    register("recipe", "dcgan", "ganzoo:recipes/dcgan.yaml", tags=["unconditional"])
+    register("recipe", "cgan", "ganzoo:recipes/cgan.yaml", tags=["class-conditional"])
+    register("recipe", "wgan-gp", "ganzoo:recipes/wgan-gp.yaml", tags=["unconditional"])
+    register("recipe", "pix2pix", "ganzoo:recipes/pix2pix.yaml", tags=["image-to-image", "paired"])
+    register("recipe", "cyclegan", "ganzoo:recipes/cyclegan.yaml", tags=["image-to-image", "unpaired"])
+    register("recipe", "exgan", "ganzoo:recipes/exgan.yaml", tags=["exemplar-conditional", "in-painting"])

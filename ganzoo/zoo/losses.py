@@ -28,6 +28,7 @@ __all__ = [
     "LSGANLoss",
     "NonSaturatingGANLoss",
     "R1Penalty",
+    "RelativisticPairingLoss",
     "WGANLoss",
 ]
 
@@ -155,6 +156,36 @@ class WGANLoss(AdversarialLoss):
 
     def scale_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
         return -fake.mean()
+
+
+class RelativisticPairingLoss(AdversarialLoss):
+    r"""Relativistic pairing GAN loss (RpGAN): each real sample is judged against a generated one.
+
+    Jolicoeur-Martineau, A. "The relativistic discriminator: a key element missing from standard
+    GAN". ICLR 2019. arXiv:1807.00734.
+
+    Huang, N., Gokaslan, A., Kuleshov, V. and Tompkin, J. "The GAN is dead; long live the GAN! A
+    Modern GAN Baseline". NeurIPS 2024. arXiv:2501.05441 (R3GAN: this loss with R1 and R2).
+
+    With :math:`f(t) = \operatorname{softplus}(-t)`, the discriminator minimises
+    :math:`\mathbb{E}[f(D(x) - D(G(z)))]` and the generator :math:`\mathbb{E}[f(D(G(z)) - D(x))]`,
+    pairing the i-th real and generated samples of a batch (patch by patch for a PatchGAN). The
+    generator's loss needs the discriminator's logits on real data, so the trainer computes them in
+    the generator's update too (``uses_real_logits``).
+
+    Args:
+        d_scale: Factor on the discriminator's loss.
+    """
+
+    uses_real_logits = True
+
+    def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return F.softplus(fake - real).mean()
+
+    def scale_generator_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+        if real is None:
+            raise ValueError("the relativistic loss compares fake logits with real ones: pass real")
+        return F.softplus(real - fake).mean()
 
 
 # --------------------------------------------------------------------------------------------------

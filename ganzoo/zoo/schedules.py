@@ -15,10 +15,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from ganzoo.contracts.schedule import Schedule
+from ganzoo.contracts.schedule import Schedule, StepControls
 from ganzoo.training.schedule_set import CombinedSchedule  # noqa: F401  (re-exported for existing plugins)
 
-__all__ = ["AlternatingSchedule", "EMASchedule", "LinearDecaySchedule", "TTURSchedule"]
+__all__ = ["AlternatingSchedule", "EMASchedule", "LinearDecaySchedule", "TTURSchedule", "WarmupSchedule"]
 
 
 class AlternatingSchedule(Schedule):
@@ -108,6 +108,38 @@ class LinearDecaySchedule(Schedule):
 
     def lr_factor(self, epoch: int) -> float:
         return max(0.0, 1.0 - max(0, epoch + 1 - self.n_epochs) / float(self.n_epochs_decay + 1))
+
+
+class WarmupSchedule(Schedule):
+    """Linear learning-rate warm-up over the first steps, for every network or for one role or network.
+
+    Goyal, P., Dollár, P., Girshick, R., Noordhuis, P., Wesolowski, L., Kyrola, A., Tulloch, A., Jia, Y.
+    and He, K. "Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour". arXiv:1706.02677
+    (gradual warm-up, §2.2).
+
+    At step ``s`` (counted from 0) the learning rate of the chosen networks is multiplied by
+    ``min(1, (s + 1) / steps)``: ``1 / steps`` at the first step, rising linearly to the full rate at
+    step ``steps - 1``. The factor multiplies the other schedules' (an epoch decay, another warm-up).
+    It follows from the step alone, so a resumed run continues it exactly.
+
+    Args:
+        steps: Steps of warm-up (0 switches it off).
+        role: Which networks warm up: ``generator``, ``discriminator``, one network instance of the
+            run (``G``, ``D_A``), or an empty string for every network.
+    """
+
+    def __init__(self, *, steps: int = 500, role: str = "") -> None:
+        if steps < 0:
+            raise ValueError(f"steps must be >= 0 (0 switches the warm-up off), got {steps!r}")
+        self.steps = steps
+        self.role = role
+
+    def before_step(self, step: int, epoch: float, controls: StepControls) -> None:
+        target = self.role or None
+        if step < self.steps:
+            controls.scale_lr((step + 1) / self.steps, target)
+        else:
+            controls.select(target)  # the name is checked whether or not the warm-up is over
 
 
 class EMASchedule(Schedule):

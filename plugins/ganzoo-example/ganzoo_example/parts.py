@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ganzoo.contracts import AdversarialLoss, GanNetwork, Schedule
+from ganzoo.contracts import AdversarialLoss, GanNetwork, Schedule, StepControls
 
 
 def _check_power_of_two(owner: str, image_size: int) -> int:
@@ -155,3 +155,32 @@ class DiscriminatorWarmup(Schedule):
     def update_generator(self, step: int) -> bool:
         """No generator update before ``warmup_steps``."""
         return step >= self.warmup_steps
+
+
+class CosineDecay(Schedule):
+    """Cosine decay of the learning rate, step by step, for every network or one role or network.
+
+    Loshchilov and Hutter, "SGDR: Stochastic Gradient Descent with Warm Restarts", ICLR 2017
+    (arXiv:1608.03983), without the restarts. At step ``s`` the rate is multiplied by
+    ``final + (1 - final) * (1 + cos(pi * min(s / steps, 1))) / 2``: 1 at the first step, ``final``
+    from step ``steps`` on. The factor follows from the step alone, so a resumed run continues it
+    exactly, and it multiplies the other schedules' factors.
+
+    Args:
+        steps: Steps over which the rate falls.
+        final: The factor at the end, in [0, 1].
+        role: ``generator``, ``discriminator``, a network of the run (``G``, ``D_A``), or an empty
+            string for every network.
+    """
+
+    def __init__(self, *, steps: int = 10_000, final: float = 0.0, role: str = "") -> None:
+        if steps < 1:
+            raise ValueError(f"cosine_lr: steps={steps} must be >= 1")
+        if not 0.0 <= final <= 1.0:
+            raise ValueError(f"cosine_lr: final={final} must lie in [0, 1]")
+        self.steps, self.final, self.role = steps, final, role
+
+    def before_step(self, step: int, epoch: float, controls: StepControls) -> None:
+        """Scale this step's learning rate of the chosen networks."""
+        progress = min(step / self.steps, 1.0)
+        controls.scale_lr(self.final + (1 - self.final) * (1 + math.cos(math.pi * progress)) / 2, self.role or None)
