@@ -100,13 +100,13 @@ CASES: dict[str, tuple[Case, str]] = {
     "non-numeric samples": (lambda t, f: ["sample", f"checkpoint={f}", "n=abc", f"out={t / 'out'}"], "n=abc"),
     "non-numeric seed": (lambda t, f: ["sample", f"checkpoint={f}", "seed=x", f"out={t / 'out'}"], "seed= takes a whole number"),
     "no batch": (lambda t, f: ["sample", f"checkpoint={f}", "batch_size=0", f"out={t / 'out'}"], "batch_size=0"),
-    "a grid too large": (lambda t, f: ["sample", f"checkpoint={f}", "n=1000000", f"out={t / 'out'}"], "use n=99225 or fewer"),
+    "a grid too large": (lambda t, f: ["sample", f"checkpoint={f}", "n=1000000", f"out={t / 'out.png'}"], "use n=99225 or fewer"),
     "samples over a checkpoint": (
         lambda t, f: ["sample", f"checkpoint={f}", f"out={next((f / 'checkpoints').glob('step_*.pt'))}", "overwrite=true"],
         "ganzoo never writes into a run",
     ),
     "samples over an existing file": (
-        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t)}"],
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t, 'grid.png')}"],
         "exists; choose another out= or add overwrite=true",
     ),
     "a spec over an existing file": (
@@ -156,6 +156,29 @@ CASES: dict[str, tuple[Case, str]] = {
     "a resumed run given a config file": (
         lambda t, f: ["train", "--config", _write(t, "run.yaml", "train: {steps: 5}"), f"resume={f}"],
         "a resumed run keeps its configuration",
+    ),
+    # Taking a trained generator elsewhere: sample formats, exports, images from anywhere.
+    "an output form that does not exist": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={t / 'samples.gif'}"],
+        "'.gif' is not an output form; write a grid (.png, .jpg), an array of 8-bit pixels (.npz, .npy)",
+    ),
+    "no samples for an array": (lambda t, f: ["sample", f"checkpoint={f}", "n=0", f"out={t / 'out.npz'}"], "n= takes a whole number of 1 or more"),
+    "a class of an unconditional generator": (lambda t, f: ["sample", f"checkpoint={f}", "label=3", f"out={t / 'out.npz'}"], "takes no class"),
+    "a checkpoint without a generator": (
+        lambda t, f: ["sample", f"checkpoint={_checkpoint_without_generator(f, t)}", f"out={t / 'out.npz'}"],
+        "holds no weights for G",
+    ),
+    "an array file where a folder is": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_folder(t, 'samples.npz')}", "overwrite=true"],
+        "is a folder; out= names the file to write here",
+    ),
+    "a folder of samples where a file is": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t, 'samples')}/", "overwrite=true"],
+        "is a file; out= names the folder to write the images into here",
+    ),
+    "a noise generator given images": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"input={_image_folder(t / 'imgs')}", f"out={t / 'out'}/"],
+        "input=DIR feeds generators that read images",
     ),
     "float image out of range": (
         lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={_float_image_folder(t / 'imgs')}",
@@ -211,9 +234,23 @@ def _pickled_code(tmp: Path) -> Path:
     return path
 
 
-def _file(tmp: Path) -> Path:
-    path = tmp / "a-file"
+def _file(tmp: Path, name: str = "a-file") -> Path:
+    path = tmp / name
     path.write_text("x")
+    return path
+
+
+def _folder(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    path.mkdir()
+    return path
+
+
+def _checkpoint_without_generator(finished: Path, tmp: Path) -> Path:
+    path = tmp / "no-generator.pt"
+    state = torch.load(next((finished / "checkpoints").glob("step_*.pt")), weights_only=True)
+    del state["networks"]["G"]
+    torch.save(state, path)
     return path
 
 

@@ -13,25 +13,35 @@ from ganzoo.errors import ConfigError
 def _sample(args: argparse.Namespace) -> int:
     from ganzoo.config import split_words
     from ganzoo.output_paths import parse_overwrite
-    from ganzoo.training.sampling import sample_grid, translate_folder
+    from ganzoo.training.image_writers import output_form
+    from ganzoo.training.sampling import IMAGE_BATCH_SIZE, sample_images, translate_folder
 
     plain, dotted = split_words(args.settings)
-    allowed = {"checkpoint", "n", "out", "input", "seed", "generator", "batch_size", "overwrite"}
+    allowed = {"checkpoint", "n", "out", "input", "seed", "label", "generator", "batch_size", "overwrite"}
     unknown = sorted(set(plain) - allowed) + dotted
     if unknown:
         raise ConfigError(f"ganzoo sample takes {', '.join(sorted(allowed))}, not {', '.join(unknown)}")
     if "checkpoint" not in plain:
         raise ConfigError("name the checkpoint: checkpoint=RUN_DIR or checkpoint=RUN_DIR/checkpoints/step_N.pt")
-    n, batch_size = whole_number(plain, "n", 64), whole_number(plain, "batch_size", 256)
     seed = whole_number(plain, "seed", 0, least=None)
     overwrite = args.force or parse_overwrite(plain.get("overwrite", "false"))
     if "input" in plain:
-        out = Path(plain.get("out", "translated"))
-        written = translate_folder(plain["checkpoint"], Path(plain["input"]), out, generator=plain.get("generator"), overwrite=overwrite)
-        print(f"{len(written)} images written to {out}")
+        clash = [key for key in ("n", "label") if key in plain]
+        if clash:
+            raise ConfigError(f"{clash[0]}= does not apply with input=: a generator that reads images makes one output per input")
+        out = plain.get("out", "translated/")
+        batch_size = whole_number(plain, "batch_size", IMAGE_BATCH_SIZE)
+        written = translate_folder(
+            plain["checkpoint"], plain["input"], out, seed=seed, generator=plain.get("generator"), batch_size=batch_size, overwrite=overwrite
+        )
+        print(f"{len(written)} images written to {out}" if len(written) > 1 or output_form(out).kind == "folder" else f"outputs written to {out}")
     else:
-        out = Path(plain.get("out", "samples.png"))
-        sample_grid(plain["checkpoint"], out, n=n, seed=seed, generator=plain.get("generator"), batch_size=batch_size, overwrite=overwrite)
+        n, batch_size = whole_number(plain, "n", 64), whole_number(plain, "batch_size", 256)
+        label = whole_number(plain, "label", 0, least=0) if "label" in plain else None
+        out = plain.get("out", "samples.png")
+        sample_images(
+            plain["checkpoint"], out, n=n, seed=seed, label=label, generator=plain.get("generator"), batch_size=batch_size, overwrite=overwrite
+        )
         print(f"{n} samples written to {out}")
     return 0
 
@@ -93,15 +103,25 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     """Add ``sample`` and ``eval`` to the command line."""
     sample = commands.add_parser(
         "sample",
-        help="generate images from a checkpoint",
-        description="Write a grid of samples from a trained generator, or translate a folder of images with an image-to-image one. "
-        "An existing output file is kept unless overwrite=true, and nothing is ever written inside a run directory (its "
-        "checkpoints, config.yaml, logs): both are checked before anything is generated.",
-        epilog="examples: ganzoo sample checkpoint=runs/dcgan-… n=64 out=grid.png | ganzoo sample checkpoint=runs/dcgan-… n=10000 "
-        "out=many.png overwrite=true | ganzoo sample checkpoint=runs/pix2pix-… input=edges/ out=digits/",
+        help="generate images from a checkpoint: a grid, a folder of PNGs, an .npz or .npy array",
+        description="Write samples of a trained generator in the form out= names: grid.png or grid.jpg a grid; DIR/ (a "
+        "trailing slash, an existing folder or a name without suffix) one PNG per sample, 000000.png …, as clean-fid, "
+        "torch-fidelity and pytorch-fid read; FILE.npz a uint8 array (N, H, W, C) under arr_0, with labels for "
+        "class-conditional generators, as the ADM and StyleGAN suites read; FILE.npy the bare array. Other suffixes are "
+        "refused. Class-conditional generators make their classes in turn, or one with label=K. Samples are streamed a "
+        "batch at a time, so a large n takes one batch's memory. Generators that read images take input=DIR instead and "
+        "make one output per input: image-to-image generators DIR of images; in-painting generators (exgan) "
+        "DIR/images/NAME.png, DIR/masks/NAME.png (white = region to fill) and DIR/exemplars/NAME.png with matching "
+        "names. An existing output file is kept unless overwrite=true, and nothing is ever written inside a run "
+        "directory (its checkpoints, config.yaml, logs): both are checked before anything is generated.",
+        epilog="examples: ganzoo sample checkpoint=runs/dcgan-… n=64 out=grid.png | ganzoo sample checkpoint=runs/dcgan-… "
+        "n=50000 out=samples/ | ganzoo sample checkpoint=runs/cgan-… n=50000 out=samples.npz | ganzoo sample "
+        "checkpoint=runs/cgan-… n=100 label=3 out=threes.png | ganzoo sample checkpoint=runs/pix2pix-… input=edges/ "
+        "out=digits/ | ganzoo sample checkpoint=runs/exgan-… input=faces/ out=filled/",
     )
-    sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, seed=0, out=FILE|DIR "
-                        "(default samples.png, or translated/ with input=), input=DIR, generator=NAME, batch_size=256, overwrite=false")
+    sample.add_argument("settings", nargs="*", metavar="KEY=VALUE", help="checkpoint=PATH (required), n=64, out=FILE.png|.jpg|.npz|.npy "
+                        "or DIR/ (default samples.png, or translated/ with input=), label=K, seed=0, input=DIR, generator=NAME, "
+                        "batch_size=256 (16 with input=), overwrite=false")
     sample.add_argument("--force", action="store_true", help="replace existing output files (the same as overwrite=true)")
     sample.set_defaults(handler=_sample)
 
