@@ -180,6 +180,26 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda t, f: ["sample", f"checkpoint={f}", f"input={_image_folder(t / 'imgs')}", f"out={t / 'out'}/"],
         "input=DIR feeds generators that read images",
     ),
+    "an export format that does not exist": (
+        lambda t, f: ["export", f"checkpoint={f}", "format=onxx", f"out={t / 'out.onnx'}"],
+        "did you mean 'onnx'",
+    ),
+    "an export under another format's suffix": (
+        lambda t, f: ["export", f"checkpoint={f}", "format=onnx", f"out={t / 'out.pt'}"],
+        "an onnx export is written to a file ending .onnx",
+    ),
+    "an export over an existing file": (
+        lambda t, f: ["export", f"checkpoint={f}", f"out={_file(t, 'g.safetensors')}"],
+        "exists; choose another out= or add overwrite=true",
+    ),
+    "an export of a checkpoint without a generator": (
+        lambda t, f: ["export", f"checkpoint={_checkpoint_without_generator(f, t)}", f"out={t / 'out.pt'}"],
+        "holds no weights for G",
+    ),
+    "an export of a generator the run lacks": (
+        lambda t, f: ["export", f"checkpoint={f}", "generator=G_AB", f"out={t / 'out.pt'}"],
+        "the run has no generator 'G_AB'",
+    ),
     "float image out of range": (
         lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={_float_image_folder(t / 'imgs')}",
                       "data.image_size=16", "generator.image_size=16", "discriminator.image_size=16", f"out={t / 'out'}"],
