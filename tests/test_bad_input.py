@@ -200,6 +200,33 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda t, f: ["export", f"checkpoint={f}", "generator=G_AB", f"out={t / 'out.pt'}"],
         "the run has no generator 'G_AB'",
     ),
+    "images measured from an empty folder": (
+        lambda t, f: ["eval", f"fake={_folder(t, 'empty')}", "real=digits"],
+        "holds no images",
+    ),
+    "images measured from a folder that does not exist": (lambda t, f: ["eval", f"fake={t / 'nowhere'}/", "real=digits"], "no such folder or file"),
+    "images of mixed sizes": (
+        lambda t, f: ["eval", f"fake={_mixed_folder(t / 'mixed', sizes=True)}", "real=digits"],
+        "holds images of different sizes",
+    ),
+    "greyscale and colour images mixed": (
+        lambda t, f: ["eval", f"fake={_mixed_folder(t / 'mixed', sizes=False)}", "real=digits"],
+        "holds both greyscale and colour images",
+    ),
+    "an array of the wrong shape": (
+        lambda t, f: ["eval", f"fake={_array(t, 'a.npy', __import__('numpy').zeros((4, 8, 8, 5), 'uint8'))}", "real=digits"],
+        "holds an array of shape (4, 8, 8, 5) and type uint8; expected uint8 pixels (N, H, W, C)",
+    ),
+    "an array of floats": (
+        lambda t, f: ["eval", f"fake={_array(t, 'a.npz', __import__('numpy').zeros((4, 8, 8, 3)))}", "real=digits"],
+        "type float64",
+    ),
+    "real images of an unknown data set": (lambda t, f: ["eval", f"fake={_image_folder(t / 'imgs')}", "real=digitz"], "did you mean 'digits'"),
+    "paired measures of image sets": (
+        lambda t, f: ["eval", f"fake={_image_folder(t / 'imgs')}", "real=digits", "metric=ssim"],
+        "compares each output with its own target",
+    ),
+    "generated images without real ones": (lambda t, f: ["eval", f"fake={_image_folder(t / 'imgs')}"], "name the real images"),
     "float image out of range": (
         lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={_float_image_folder(t / 'imgs')}",
                       "data.image_size=16", "generator.image_size=16", "discriminator.image_size=16", f"out={t / 'out'}"],
@@ -219,6 +246,14 @@ def _yaml_bomb() -> str:
     lines = ["generator:", "  name: mlp", "  a: &a [" + ", ".join(["lol"] * 9) + "]"]
     lines += [f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefgh", "bcdefghi")]
     return "\n".join(lines)
+
+
+def _mixed_folder(root: Path, *, sizes: bool) -> Path:
+    from PIL import Image
+
+    _image_folder(root)
+    Image.new("RGB" if sizes else "L", (24, 24) if sizes else (16, 16)).save(root / "odd.png")
+    return root
 
 
 def _float_image_folder(root: Path) -> Path:
@@ -271,6 +306,14 @@ def _checkpoint_without_generator(finished: Path, tmp: Path) -> Path:
     state = torch.load(next((finished / "checkpoints").glob("step_*.pt")), weights_only=True)
     del state["networks"]["G"]
     torch.save(state, path)
+    return path
+
+
+def _array(tmp: Path, name: str, array: object) -> Path:
+    import numpy as np
+
+    path = tmp / name
+    np.save(path, array) if name.endswith(".npy") else np.savez(path, array)
     return path
 
 

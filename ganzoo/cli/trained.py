@@ -50,25 +50,22 @@ def _eval(args: argparse.Namespace) -> int:
     from ganzoo.config import split_words
     from ganzoo.metrics import EVAL_DEFAULTS, evaluate_checkpoint
     from ganzoo.metrics.evaluate import held_out_split
-    from ganzoo.safe_yaml import parse_yaml
 
     plain, dotted = split_words(args.settings)
+    if "fake" in plain or "real" in plain:
+        return _eval_images(plain, dotted)
     allowed = {"checkpoint", "metric", "n", "features", "device", "seed"}
     unknown = sorted(set(plain) - allowed) + [word for word in dotted if not word.startswith("features.")]
     if unknown:
-        raise ConfigError(f"ganzoo eval takes {', '.join(sorted(allowed))} and features.PARAM=VALUE, not {', '.join(unknown)}")
+        raise ConfigError(
+            f"ganzoo eval takes {', '.join(sorted(allowed))} and features.PARAM=VALUE (or fake=, real= for images), not {', '.join(unknown)}"
+        )
     if "checkpoint" not in plain:
-        raise ConfigError("name the checkpoint: checkpoint=RUN_DIR, checkpoint=RUN_DIR/checkpoints/best.pt or …/step_N.pt")
-    try:
-        n = int(plain["n"]) if "n" in plain else None
-        seed = int(plain.get("seed", 0))
-    except ValueError as error:
-        raise ConfigError(f"n= and seed= take integers: {error}") from error
-    metrics = [name.strip() for name in plain["metric"].split(",") if name.strip()] if "metric" in plain else None
-    features: str | dict[str, object] | None = plain.get("features")
-    if dotted:  # features.download=true, features.weights_path=FILE
-        params = {word.split("=", 1)[0][len("features.") :]: parse_yaml(word.split("=", 1)[1], f"the value of {word}") for word in dotted}
-        features = {"name": features or "digits", **params}
+        raise ConfigError(
+            "name the checkpoint: checkpoint=RUN_DIR, checkpoint=RUN_DIR/checkpoints/best.pt or …/step_N.pt; "
+            "or images: fake=FOLDER|FILE.npz real=FOLDER|FILE.npz|DATASET"
+        )
+    n, seed, metrics, features = _eval_options(plain, dotted)
     values, plan, run, step = evaluate_checkpoint(plain["checkpoint"], metrics=metrics, n=n, features=features, device=plain.get("device"), seed=seed)
     data = run.config["data"]["name"]
     keys = [key for name in plan.metrics for key in values if key == name or key.startswith(f"{name}_")]  # kid_std …
@@ -96,6 +93,56 @@ def _eval(args: argparse.Namespace) -> int:
             f"{what} of '{run.config['recipe']}': outputs '{plan.pair.fake}' for up to {count} test items of '{data}' "
             f"against their '{plan.pair.real}'"
         )
+    return 0
+
+
+def _eval_options(plain: dict[str, str], dotted: list[str]) -> tuple[int | None, int, list[str] | None, str | dict[str, object] | None]:
+    """``n=``, ``seed=``, ``metric=`` and ``features=`` (with ``features.PARAM=VALUE``) of ``ganzoo eval``."""
+    from ganzoo.safe_yaml import parse_yaml
+
+    try:
+        n = int(plain["n"]) if "n" in plain else None
+        seed = int(plain.get("seed", 0))
+    except ValueError as error:
+        raise ConfigError(f"n= and seed= take integers: {error}") from error
+    metrics = [name.strip() for name in plain["metric"].split(",") if name.strip()] if "metric" in plain else None
+    features: str | dict[str, object] | None = plain.get("features")
+    params = {word.split("=", 1)[0][len("features.") :]: parse_yaml(word.split("=", 1)[1], f"the value of {word}") for word in dotted if word.startswith("features.")}
+    if params:  # features.download=true, features.weights_path=FILE
+        features = {"name": features or "digits", **params}
+    return n, seed, metrics, features
+
+
+def _eval_images(plain: dict[str, str], dotted: list[str]) -> int:
+    from ganzoo.metrics.compare import evaluate_images
+    from ganzoo.metrics.image_sets import open_image_set
+    from ganzoo.safe_yaml import parse_yaml
+    from ganzoo.training.devices import select_device
+
+    allowed = {"fake", "real", "metric", "n", "features", "device", "seed"}
+    prefixes = ("features.", "fake.", "real.")
+    unknown = sorted(set(plain) - allowed) + [word for word in dotted if not word.startswith(prefixes)]
+    if unknown:
+        raise ConfigError(f"ganzoo eval of images takes {', '.join(sorted(allowed))}, fake.PARAM=, real.PARAM= and features.PARAM=, not {', '.join(unknown)}")
+    for side, example in (("fake", "fake=samples/ or fake=samples.npz"), ("real", "real=FOLDER, real=FILE.npz or a data set: real=digits")):
+        if side not in plain:
+            raise ConfigError(f"name the {'generated' if side == 'fake' else 'real'} images: {example}")
+    n, seed, metrics, features = _eval_options(plain, dotted)
+    sets = {}
+    for side in ("fake", "real"):
+        words = [word for word in dotted if word.startswith(f"{side}.")]
+        params = {word.split("=", 1)[0][len(side) + 1 :]: parse_yaml(word.split("=", 1)[1], f"the value of {word}") for word in words}
+        sets[side] = open_image_set(plain[side], params, side=side)
+    device = select_device(plain.get("device", "auto"))
+    result = evaluate_images(sets["fake"], sets["real"], metrics=metrics, n=n, features=features, device=device, seed=seed)
+    keys = [key for name in result.metrics for key in result.values if key == name or key.startswith(f"{name}_")]
+    print(table([[key, f"{result.values[key]:.4g}"] for key in keys], ["METRIC", "VALUE"]))
+    print()
+    fake, real = sets["fake"], sets["real"]
+    line = f"{result.fake_count} generated images ({fake.summary()}) of {fake.description}"
+    if result.real_count:
+        line += f" against {result.real_count} real images ({real.summary()}) of {real.description}"
+    print(line + (", greyscale repeated to colour" if fake.channels != real.channels and result.real_count else ""))
     return 0
 
 
@@ -127,20 +174,28 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
 
     evaluate = commands.add_parser(
         "eval",
-        help="measure a trained generator (FID, KID, …)",
+        help="measure a trained generator, or any images (FID, KID, precision, recall, …)",
         description=(
             "Measure the generator a checkpoint holds: FID and KID of generated images against the training "
             "images, beside the held-out test images' own figures as a baseline; for image-to-image runs, its "
-            "outputs on the test split against their targets, with L1, PSNR and SSIM. Digits features are "
-            "shipped; Inception weights are downloaded only with features.download=true."
+            "outputs on the test split against their targets, with L1, PSNR and SSIM. Or measure any images with "
+            "fake= and real= instead of checkpoint=: each a folder of images (one size, all grey or all colour), an "
+            ".npz or .npy file of uint8 pixels (N, H, W, C), or a data set part with its parameters as words "
+            "(real=digits real.split=test, real=image_folder real.root=DIR); the same features, resizing and sample "
+            "sizes apply (up to 50,000 real images, and all generated ones up to n). Digits features are shipped; "
+            "Inception weights are downloaded only with features.download=true."
         ),
         epilog=(
             "examples: ganzoo eval checkpoint=runs/dcgan | ganzoo eval checkpoint=runs/dcgan/checkpoints/best.pt metric=fid,kid n=2000 "
-            "| ganzoo eval checkpoint=runs/dcgan features=inception features.download=true"
+            "| ganzoo eval checkpoint=runs/dcgan features=inception features.download=true | ganzoo eval fake=samples.npz "
+            "real=digits metric=fid,precision,recall,density,coverage | ganzoo eval fake=samples/ real=image_folder "
+            "real.root=photos/ features=inception"
         ),
     )
     evaluate.add_argument(
         "settings", nargs="*", metavar="KEY=VALUE",
-        help="checkpoint=PATH (required), metric=fid[,kid,is,l1,psnr,ssim], n=1000, features=digits|inception, features.PARAM=V, device=cpu, seed=0",
+        help="checkpoint=PATH, or fake=FOLDER|FILE and real=FOLDER|FILE|DATASET (with fake.PARAM=V, real.PARAM=V); "
+        "metric=fid[,kid,is,classes,precision,recall,density,coverage,l1,psnr,ssim], n=1000 (all with fake=), "
+        "features=digits|inception, features.PARAM=V, device=auto|cpu|cuda (default: the run's, or auto), seed=0",
     )
     evaluate.set_defaults(handler=_eval)
