@@ -9,7 +9,9 @@ such path is checked with :func:`check_new_output` before anything is generated:
   written before the marker) a ``checkpoints/`` folder beside ``config.yaml``, or one holding
   ``latest`` or ``step_*.pt`` files.
 * An existing file that looks like part of a run (a ``*.pt`` checkpoint, ``config.yaml``,
-  ``metrics.jsonl``, ``loss_curves.png``, ``latest``, ``best.json``) is never replaced, wherever it is.
+  ``metrics.jsonl``, ``loss_curves.png``, ``latest``, ``best.json``) is never replaced, wherever it is;
+  a ``*.pt`` file that ``ganzoo export`` wrote (a TorchScript archive holding its description) is no
+  checkpoint, and may be replaced like any other file.
 * Any other existing file is replaced only with ``overwrite=true``; a folder where a file is expected
   (or the reverse) is refused.
 """
@@ -62,13 +64,24 @@ def check_new_output(
         raise ConfigError(f"'{path}' is a folder; {option} names the file to write here")
     if not (path.exists() or path.is_symlink()):
         return
-    if path.name in RUN_FILES or path.suffix == ".pt":
+    if path.name in RUN_FILES or (path.suffix == ".pt" and not _is_generator_export(path)):
         raise ConfigError(
             f"'{path}' looks like a file of a ganzoo run; ganzoo never replaces one, even with overwrite=true: "
             f"choose {option} elsewhere"
         )
     if not overwrite:
         raise ConfigError(f"'{path}' exists; choose another {option} or add overwrite=true")
+
+
+def _is_generator_export(path: Path) -> bool:
+    """Whether a file is a TorchScript generator written by ``ganzoo export`` (its description inside)."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return any(name.endswith("/extra/ganzoo.json") for name in archive.namelist())
+    except (OSError, zipfile.BadZipFile):
+        return False
 
 
 def parse_overwrite(value: str) -> bool:

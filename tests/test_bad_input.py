@@ -103,13 +103,13 @@ CASES: dict[str, tuple[Case, str]] = {
     "non-numeric samples": (lambda t, f: ["sample", f"checkpoint={f}", "n=abc", f"out={t / 'out'}"], "n=abc"),
     "non-numeric seed": (lambda t, f: ["sample", f"checkpoint={f}", "seed=x", f"out={t / 'out'}"], "seed= takes a whole number"),
     "no batch": (lambda t, f: ["sample", f"checkpoint={f}", "batch_size=0", f"out={t / 'out'}"], "batch_size=0"),
-    "a grid too large": (lambda t, f: ["sample", f"checkpoint={f}", "n=1000000", f"out={t / 'out'}"], "use n=99225 or fewer"),
+    "a grid too large": (lambda t, f: ["sample", f"checkpoint={f}", "n=1000000", f"out={t / 'out.png'}"], "use n=99225 or fewer"),
     "samples over a checkpoint": (
         lambda t, f: ["sample", f"checkpoint={f}", f"out={next((f / 'checkpoints').glob('step_*.pt'))}", "overwrite=true"],
         "ganzoo never writes into a run",
     ),
     "samples over an existing file": (
-        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t)}"],
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t, 'grid.png')}"],
         "exists; choose another out= or add overwrite=true",
     ),
     "a spec over an existing file": (
@@ -162,6 +162,76 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda t, f: ["train", "--config", _write(t, "run.yaml", "train: {steps: 5}"), f"resume={f}"],
         "a resumed run keeps its configuration",
     ),
+    # Taking a trained generator elsewhere: sample formats, exports, images from anywhere.
+    "an output form that does not exist": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={t / 'samples.gif'}"],
+        "'.gif' is not an output form; write a grid (.png, .jpg), an array of 8-bit pixels (.npz, .npy)",
+    ),
+    "no samples for an array": (lambda t, f: ["sample", f"checkpoint={f}", "n=0", f"out={t / 'out.npz'}"], "n= takes a whole number of 1 or more"),
+    "a class of an unconditional generator": (lambda t, f: ["sample", f"checkpoint={f}", "label=3", f"out={t / 'out.npz'}"], "takes no class"),
+    "a checkpoint without a generator": (
+        lambda t, f: ["sample", f"checkpoint={_checkpoint_without_generator(f, t)}", f"out={t / 'out.npz'}"],
+        "holds no weights for G",
+    ),
+    "an array file where a folder is": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_folder(t, 'samples.npz')}", "overwrite=true"],
+        "is a folder; out= names the file to write here",
+    ),
+    "a folder of samples where a file is": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"out={_file(t, 'samples')}/", "overwrite=true"],
+        "is a file; out= names the folder to write the images into here",
+    ),
+    "a noise generator given images": (
+        lambda t, f: ["sample", f"checkpoint={f}", f"input={_image_folder(t / 'imgs')}", f"out={t / 'out'}/"],
+        "input=DIR feeds generators that read images",
+    ),
+    "an export format that does not exist": (
+        lambda t, f: ["export", f"checkpoint={f}", "format=onxx", f"out={t / 'out.onnx'}"],
+        "did you mean 'onnx'",
+    ),
+    "an export under another format's suffix": (
+        lambda t, f: ["export", f"checkpoint={f}", "format=onnx", f"out={t / 'out.pt'}"],
+        "an onnx export is written to a file ending .onnx",
+    ),
+    "an export over an existing file": (
+        lambda t, f: ["export", f"checkpoint={f}", f"out={_file(t, 'g.safetensors')}"],
+        "exists; choose another out= or add overwrite=true",
+    ),
+    "an export of a checkpoint without a generator": (
+        lambda t, f: ["export", f"checkpoint={_checkpoint_without_generator(f, t)}", f"out={t / 'out.pt'}"],
+        "holds no weights for G",
+    ),
+    "an export of a generator the run lacks": (
+        lambda t, f: ["export", f"checkpoint={f}", "generator=G_AB", f"out={t / 'out.pt'}"],
+        "the run has no generator 'G_AB'",
+    ),
+    "images measured from an empty folder": (
+        lambda t, f: ["eval", f"fake={_folder(t, 'empty')}", "real=digits"],
+        "holds no images",
+    ),
+    "images measured from a folder that does not exist": (lambda t, f: ["eval", f"fake={t / 'nowhere'}/", "real=digits"], "no such folder or file"),
+    "images of mixed sizes": (
+        lambda t, f: ["eval", f"fake={_mixed_folder(t / 'mixed', sizes=True)}", "real=digits"],
+        "holds images of different sizes",
+    ),
+    "greyscale and colour images mixed": (
+        lambda t, f: ["eval", f"fake={_mixed_folder(t / 'mixed', sizes=False)}", "real=digits"],
+        "holds both greyscale and colour images",
+    ),
+    "an array of the wrong shape": (
+        lambda t, f: ["eval", f"fake={_array(t, 'a.npy', __import__('numpy').zeros((4, 8, 8, 5), 'uint8'))}", "real=digits"],
+        "holds an array of shape (4, 8, 8, 5) and type uint8; expected uint8 pixels (N, H, W, C)",
+    ),
+    "an array of floats": (
+        lambda t, f: ["eval", f"fake={_array(t, 'a.npz', __import__('numpy').zeros((4, 8, 8, 3)))}", "real=digits"],
+        "type float64",
+    ),
+    "real images of an unknown data set": (lambda t, f: ["eval", f"fake={_image_folder(t / 'imgs')}", "real=digitz"], "did you mean 'digits'"),
+    "paired measures of image sets": (
+        lambda t, f: ["eval", f"fake={_image_folder(t / 'imgs')}", "real=digits", "metric=ssim"],
+        "compares each output with its own target",
+    ),
+    "generated images without real ones": (lambda t, f: ["eval", f"fake={_image_folder(t / 'imgs')}"], "name the real images"),
     "float image out of range": (
         lambda t, f: ["train", *TINY_RUN, "data=image_folder", f"data.root={_float_image_folder(t / 'imgs')}",
                       "data.image_size=16", "generator.image_size=16", "discriminator.image_size=16", f"out={t / 'out'}"],
@@ -181,6 +251,14 @@ def _yaml_bomb() -> str:
     lines = ["generator:", "  name: mlp", "  a: &a [" + ", ".join(["lol"] * 9) + "]"]
     lines += [f"  {n}: &{n} [" + ", ".join([f"*{p}"] * 9) + "]" for p, n in zip("abcdefgh", "bcdefghi")]
     return "\n".join(lines)
+
+
+def _mixed_folder(root: Path, *, sizes: bool) -> Path:
+    from PIL import Image
+
+    _image_folder(root)
+    Image.new("RGB" if sizes else "L", (24, 24) if sizes else (16, 16)).save(root / "odd.png")
+    return root
 
 
 def _float_image_folder(root: Path) -> Path:
@@ -216,9 +294,31 @@ def _pickled_code(tmp: Path) -> Path:
     return path
 
 
-def _file(tmp: Path) -> Path:
-    path = tmp / "a-file"
+def _file(tmp: Path, name: str = "a-file") -> Path:
+    path = tmp / name
     path.write_text("x")
+    return path
+
+
+def _folder(tmp: Path, name: str) -> Path:
+    path = tmp / name
+    path.mkdir()
+    return path
+
+
+def _checkpoint_without_generator(finished: Path, tmp: Path) -> Path:
+    path = tmp / "no-generator.pt"
+    state = torch.load(next((finished / "checkpoints").glob("step_*.pt")), weights_only=True)
+    del state["networks"]["G"]
+    torch.save(state, path)
+    return path
+
+
+def _array(tmp: Path, name: str, array: object) -> Path:
+    import numpy as np
+
+    path = tmp / name
+    np.save(path, array) if name.endswith(".npy") else np.savez(path, array)
     return path
 
 

@@ -132,6 +132,46 @@ def test_inception_features_from_a_local_weights_file(tmp_path: Path, monkeypatc
         InceptionFeatures(weights_path=str(tmp_path / "hostile.pth"))
 
 
+@pytest.mark.parametrize(("height", "width", "channels"), [(32, 32, 3), (28, 28, 1), (40, 57, 3), (299, 299, 3), (512, 300, 3)])
+def test_inception_images_are_resized_as_clean_fid_resizes_them(height: int, width: int, channels: int) -> None:
+    """Value for value what clean-fid's "clean" mode feeds the network (its resizer only: nothing is downloaded)."""
+    import numpy as np
+
+    resize = pytest.importorskip("cleanfid.resize", reason="clean-fid is not installed: pip install clean-fid")
+    from ganzoo.metrics.resize import clean_resize
+
+    image = np.random.default_rng(height * width).integers(0, 256, size=(height, width, channels), dtype=np.uint8)
+    rgb = np.repeat(image, 3, axis=2) if channels == 1 else image  # clean-fid reads RGB; ganzoo repeats grey so
+    theirs = resize.make_resizer("PIL", False, "bicubic", (299, 299))(rgb)
+    ours = clean_resize(rgb)
+    assert ours.dtype == theirs.dtype == np.float32 and ours.shape == (299, 299, 3)
+    assert np.array_equal(ours, theirs)
+
+
+def test_inception_features_run_torch_fidelitys_network_on_clean_resized_images(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from torch_fidelity import feature_extractor_inceptionv3 as fidelity
+
+    from ganzoo.metrics.features import inception_trunk
+    from ganzoo.metrics.resize import clean_resize_batch
+
+    with monkeypatch.context() as patch:  # random weights of the right shapes (no network here)
+        patch.setattr(fidelity, "load_state_dict_from_url", lambda *args, **kwargs: {})
+        patch.setattr(fidelity.FeatureExtractorInceptionV3, "load_state_dict", lambda self, *args, **kwargs: None)
+        net = fidelity.FeatureExtractorInceptionV3("inception-v3-compat", ["2048", "logits_unbiased"])
+    # At 299 pixels torch-fidelity's own resize does nothing: its forward and the trunk agree exactly.
+    pixels = (torch.rand(2, 3, 299, 299, generator=torch.Generator().manual_seed(0)) * 255).to(torch.uint8)
+    with torch.no_grad():
+        for theirs, ours in zip(net(pixels), inception_trunk(net, pixels.float())):
+            assert torch.equal(theirs, ours)
+    torch.save(net.state_dict(), tmp_path / "inception.pth")
+    extractor = InceptionFeatures(weights_path=str(tmp_path / "inception.pth"))
+    images = torch.rand(2, 1, 32, 32, generator=torch.Generator().manual_seed(1)) * 2 - 1
+    quantised = ((images.expand(-1, 3, -1, -1) + 1) * 127.5).round().to(torch.uint8)
+    with torch.no_grad():
+        expected = inception_trunk(extractor.net, clean_resize_batch(quantised))[0]
+        assert torch.equal(extractor(images), expected)
+
+
 def test_periodic_evaluation_logs_keeps_the_best_and_leaves_training_unchanged(tmp_path: Path) -> None:
     on, off = tmp_path / "on", tmp_path / "off"
     evaluation = ["eval.every=2", "eval.n=100", "eval.metrics=[fid,kid]"]

@@ -125,7 +125,8 @@ def test_an_existing_grid_is_replaced_only_when_asked(vanilla: Path, tmp_path: P
 
 
 def test_a_folder_where_the_grid_goes_is_refused(vanilla: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    status, err = _ganzoo(capsys, "sample", f"checkpoint={vanilla}", f"out={tmp_path}", "--force")
+    (tmp_path / "grid.png").mkdir()
+    status, err = _ganzoo(capsys, "sample", f"checkpoint={vanilla}", f"out={tmp_path / 'grid.png'}", "--force")
     assert status == 2 and "is a folder" in err
     (tmp_path / "a-file").write_text("x")
     status, err = _ganzoo(capsys, "sample", f"checkpoint={vanilla}", f"out={tmp_path / 'a-file' / 'sub' / 'grid.png'}")
@@ -214,9 +215,9 @@ def test_samples_do_not_depend_on_the_batch_size(vanilla: Path, tmp_path: Path) 
 
 
 def test_a_grid_too_large_is_refused_before_generating(vanilla: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from ganzoo.training import sampling
+    from ganzoo.training import image_writers
 
-    monkeypatch.setattr(sampling, "GridCanvas", None)  # generating anything would fail on it
+    monkeypatch.setattr(image_writers, "GridCanvas", None)  # generating anything would fail on it
     with pytest.raises(ConfigError, match=r"30002×30002 pixels.*use n=99225 or fewer"):
         sample_grid(vanilla, tmp_path / "grid.png", n=1_000_000)
     assert not (tmp_path / "grid.png").exists()

@@ -32,7 +32,7 @@ Handler = Callable[[argparse.Namespace], int]
 
 #: The modules that add the built-in sub-commands, in the order ``ganzoo --help`` lists them; the
 #: plugins' commands follow (:mod:`ganzoo.cli.plugin_commands`).
-COMMAND_MODULES = ("ganzoo.cli.parts", "ganzoo.cli.runs", "ganzoo.cli.trained")
+COMMAND_MODULES = ("ganzoo.cli.parts", "ganzoo.cli.runs", "ganzoo.cli.trained", "ganzoo.cli.export")
 
 
 def build_parser(host: PluginHost | None = None) -> argparse.ArgumentParser:

@@ -43,6 +43,7 @@ __all__ = [
     "decode",
     "find_images",
     "load_image",
+    "read_header",
     "read_size",
     "require_folder",
     "require_images",
@@ -224,8 +225,17 @@ def read_size(path: str | Path) -> tuple[int, int]:
     Raises:
         DataError: If the file is not an image Pillow can open.
     """
+    return read_header(path)[0]
+
+
+def read_header(path: str | Path) -> tuple[tuple[int, int], str]:
+    """An image file's ``(width, height)`` and Pillow mode, read from its header only.
+
+    Raises:
+        DataError: If the file is not an image Pillow can open.
+    """
     try:
         with Image.open(path) as image:
-            return image.size
+            return image.size, image.mode
     except _DECODE_ERRORS as error:
         raise _cannot_decode(path, error) from error

@@ -9,8 +9,9 @@ Fréchet and kernel distances compare the distributions of those vectors. Two ar
   128 values of its penultimate layer (before the activation). Figures measured with it are
   comparable between ganzoo runs, not with published (Inception) figures.
 - ``inception``: the InceptionV3 pool features (2048 values) of the original TensorFlow FID
-  network, through torch-fidelity, resized as the reference implementation resizes. Figures are
-  comparable with papers. Its weights (about 92 MB) are downloaded only on request.
+  network, through torch-fidelity, with images resized as clean-fid's "clean" mode resizes them
+  (:mod:`ganzoo.metrics.resize`). Figures are comparable with clean-fid's and with papers that use
+  it. Its weights (about 92 MB) are downloaded only on request.
 
 Every extractor is a :class:`~ganzoo.contracts.FeatureExtractor` (defined in
 :mod:`ganzoo.contracts.metrics`): a :class:`torch.nn.Module` that stays in evaluation mode, with the
@@ -33,6 +34,7 @@ from torch import nn
 
 from ganzoo.contracts.metrics import FeatureExtractor
 from ganzoo.errors import GanzooError
+from ganzoo.metrics.resize import clean_resize_batch
 from ganzoo.tensor_files import read_tensor_file
 
 if TYPE_CHECKING:
@@ -48,6 +50,7 @@ __all__ = [
     "build_features",
     "digits_frame",
     "inception_cache_path",
+    "inception_trunk",
 ]
 
 #: The shipped weights of the ``digits`` feature network (inside the :mod:`ganzoo.metrics` package).
@@ -196,9 +199,12 @@ class InceptionFeatures(FeatureExtractor):
     """InceptionV3 pool features (2048 values) as in the original FID; comparable with papers.
 
     The network and weights are those of the TensorFlow FID implementation, as torch-fidelity (and
-    torchmetrics) provide them; images are quantised to 8 bits, made RGB (grey repeated) and resized
-    to 299 × 299 with the reference implementation's bilinear resize. Its logits give the Inception
-    score.
+    torchmetrics) provide them. Images are quantised to 8 bits (as a saved PNG holds them), made RGB
+    (grey repeated) and resized to 299 × 299 as clean-fid's "clean" mode does: Pillow's bicubic filter
+    on each channel in float mode, without rounding afterwards (:func:`ganzoo.metrics.resize.clean_resize`;
+    Parmar, Zhang and Zhu, CVPR 2022). FIDs are therefore clean-fid's ("clean" FID), which differ
+    slightly from those of the TensorFlow reference's bilinear resize ("legacy" FID) that older papers
+    report. Its logits give the Inception score.
 
     The weights (about 92 MB) are never downloaded unless asked: with ``download=True`` they are
     fetched once into the cache (see :func:`inception_cache_path`), after which no flag is needed;
@@ -238,8 +244,7 @@ class InceptionFeatures(FeatureExtractor):
         elif images.shape[1] != 3:
             raise FeaturesError(f"Inception features need 1- or 3-channel images, not {images.shape[1]} channels")
         quantised = ((images + 1.0) * 127.5).round().to(torch.uint8)  # as a saved PNG would be
-        pool, logits = self.net(quantised)
-        return pool, logits
+        return inception_trunk(self.net, clean_resize_batch(quantised))
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """The 2048 pool features of each image."""
@@ -253,6 +258,35 @@ class InceptionFeatures(FeatureExtractor):
     def classifier(self) -> nn.Module:
         """Images to Inception logits."""
         return _Logits(self)
+
+
+#: The layers of torch-fidelity's InceptionV3 from the normalised 299 × 299 image to the pool features.
+_INCEPTION_LAYERS = (
+    "Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "MaxPool_1", "Conv2d_3b_1x1", "Conv2d_4a_3x3", "MaxPool_2",
+    "Mixed_5b", "Mixed_5c", "Mixed_5d", "Mixed_6a", "Mixed_6b", "Mixed_6c", "Mixed_6d", "Mixed_6e",
+    "Mixed_7a", "Mixed_7b", "Mixed_7c", "AvgPool",
+)
+
+
+def inception_trunk(net: nn.Module, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pool features and unbiased logits of torch-fidelity's InceptionV3 for resized float images.
+
+    torch-fidelity's own ``forward`` takes ``uint8`` images and resizes them itself (bilinearly); this
+    runs the same layers on images already resized to 299 × 299, with values in ``[0, 255]`` that need
+    not be whole numbers, normalised as its ``forward`` normalises them.
+
+    Args:
+        net: A ``FeatureExtractorInceptionV3``.
+        images: ``(N, 3, 299, 299)`` float images in ``[0, 255]``.
+
+    Returns:
+        The 2048 pool features and the 1008 logits without bias, as float32.
+    """
+    x = (images.to(net.fc.weight.dtype) - 128) / 128
+    for name in _INCEPTION_LAYERS:
+        x = getattr(net, name)(x)
+    pool = torch.flatten(x, 1)
+    return pool.to(torch.float32), pool.mm(net.fc.weight.T).to(torch.float32)
 
 
 def _inception_weights(*, download: bool, weights_path: str | None) -> Path:

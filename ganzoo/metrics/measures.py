@@ -4,7 +4,9 @@ Every measure is computed by torchmetrics; this module only chooses its settings
 are three families, told apart by :attr:`~ganzoo.contracts.Measure.family`:
 
 - ``"distribution"`` (``fid``, ``kid``): compare the features of generated images with those of real
-  images, through a feature extractor (:mod:`ganzoo.metrics.features`). Lower is better.
+  images, through a feature extractor (:mod:`ganzoo.metrics.features`). Lower is better. The
+  neighbourhood measures ``precision``, ``recall``, ``density`` and ``coverage`` are of this family
+  too (:mod:`ganzoo.metrics.manifold`); higher is better for them.
 - ``"samples"`` (``is``, ``classes``): generated images alone, through a classifier's logits: the
   Inception score, and the classes the images fall in. Higher is better.
 - ``"paired"`` (``l1``, ``psnr``, ``ssim``): compare each output of an image-to-image generator with
@@ -64,8 +66,15 @@ class FrechetDistance(Measure):
 
     Computed by torchmetrics' ``FrechetInceptionDistance`` with the chosen feature extractor: the
     "Inception" distance with ``features=inception``, a digits-specific distance with
-    ``features=digits``. Lower is better; it is biased upwards for small sample counts, so compare
-    figures measured with the same counts.
+    ``features=digits``. Lower is better.
+
+    Sample sizes: papers report FID of 50,000 generated images against the training set's statistics
+    ("FID50k"); FID is biased upwards for fewer images, markedly below 10,000, so compare only
+    figures measured with the same counts and features. ganzoo's ``inception`` features resize as
+    clean-fid does ("clean" FID, Parmar et al. 2022): to compare with a paper, use
+    ``ganzoo eval … features=inception n=50000`` and a clean-fid figure, or expect a difference of a
+    few percent from the TensorFlow reference's ("legacy") figures. ``digits`` figures compare
+    between ganzoo runs only.
     """
 
     def make(self, features: FeatureExtractor | None = None) -> Metric:
@@ -81,7 +90,12 @@ class KernelDistance(Measure):
     Bińkowski, Sutherland, Arbel and Gretton, "Demystifying MMD GANs", ICLR 2018, arXiv:1801.01401.
 
     Computed by torchmetrics' ``KernelInceptionDistance``: the mean (``kid``) and standard deviation
-    (``kid_std``) over random subsets. Unbiased, so small sample counts compare fairly. Lower is better.
+    (``kid_std``) over random subsets. Lower is better.
+
+    Sample sizes: unbiased, so figures from a few thousand images already compare fairly with figures
+    from more; papers usually report it ×10³ from 50,000 generated images in 100 subsets of 1,000 (the
+    defaults here; a subset is cut to the image count when there are fewer). Compare only figures
+    measured with the same features (``inception`` for published ones).
 
     Args:
         subsets: Number of random subsets.
@@ -128,6 +142,10 @@ class InceptionScore(Measure):
     classifier: the Inception network's with ``features=inception`` (the published score), the digit
     classifier's with ``features=digits`` (at most 10, the number of classes). Higher is better.
 
+    Sample sizes: papers report the mean over 10 splits of 50,000 generated images, on ImageNet-like
+    data (it says little about faces or digits, whose images are not ImageNet classes); the score
+    grows with the image count per split, so compare only figures with the same count and splits.
+
     Args:
         splits: The images are split into this many groups; the result is the mean over groups
             (``is``) and their standard deviation (``is_std``).
@@ -163,6 +181,10 @@ class ClassCoverage(Measure):
     of the images: 1.0 for perfectly even classes, 0 when a class is missing. A generator that has
     collapsed onto a few modes scores low on both even where its FID looks good. Higher is better.
     Counted with a torchmetrics ``Metric`` holding the per-class totals.
+
+    Sample sizes: a ganzoo measure with no published counterpart. With ``n`` images of ``C`` even
+    classes, chance alone keeps the balance below 1 (about ``1 - 1.5 / sqrt(n / C)`` for ten classes:
+    0.85 for 1,000 digits, 0.95 for 10,000), so compare balances measured with the same ``n``.
     """
 
     family = "samples"
@@ -213,6 +235,9 @@ class L1Distance(Measure):
     """Mean absolute difference between each output and its target, on images in ``[0, 1]``.
 
     Computed by torchmetrics' ``MeanAbsoluteError``. Lower is better.
+
+    Sample sizes: an average over the test split's items (up to ``n``), stable from a few hundred.
+    Papers often report it on ``[-1, 1]`` or ``[0, 255]`` images: halve or divide by 255 to compare.
     """
 
     family = "paired"
@@ -228,6 +253,9 @@ class PeakSignalToNoise(Measure):
 
     Computed by torchmetrics' ``PeakSignalNoiseRatio`` on images in ``[0, 1]`` (data range 1), per
     image and then averaged, as image-to-image papers report it. Higher is better.
+
+    Sample sizes: an average over the test split's items (up to ``n``); papers that pool the squared
+    error over the whole set first report slightly different figures.
     """
 
     family = "paired"
@@ -247,6 +275,10 @@ class StructuralSimilarity(Measure):
 
     Computed by torchmetrics' ``StructuralSimilarityIndexMeasure`` on images in ``[0, 1]`` with its
     default 11 × 11 Gaussian window (images need at least 11 pixels a side). Higher is better.
+
+    Sample sizes: an average over the test split's items (up to ``n``). Published figures compute it
+    on 8-bit images, often in greyscale or on the luma channel only; compare with figures computed in
+    the same channels and resolution.
     """
 
     family = "paired"
