@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 import torch
@@ -157,7 +158,7 @@ class _Recording(GanNetwork):
     """A discriminator that records every image it judges and calls each real with a fixed logit."""
 
     inputs = ("image",)
-    seen: list[torch.Tensor] = []
+    seen: ClassVar[list[torch.Tensor]] = []
 
     def __init__(self, *, image_size: int = 32, channels: int = 1, ndf: int = 4, logit: float = 1.0) -> None:
         super().__init__()

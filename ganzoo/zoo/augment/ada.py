@@ -40,7 +40,7 @@ def _losses_without_a_zero() -> tuple[type, ...]:
 
 
 class AdaptiveAugment(Augment):
-    """Adaptive discriminator augmentation (ADA): each transform applied with probability ``p``, ``p`` steered by over-fitting.
+    """Adaptive discriminator augmentation (ADA): transforms applied with a probability that follows D's over-fitting.
 
     Karras, T., Aittala, M., Hellsten, J., Laine, S., Lehtinen, J. and Aila, T. "Training Generative
     Adversarial Networks with Limited Data". NeurIPS 2020. arXiv:2006.06676.
@@ -170,8 +170,12 @@ class AdaptiveAugment(Augment):
         if not chosen:
             return None
         inverse = torch.eye(3, device=device).expand(n, 3, 3)
-        rand = lambda: torch.rand(n, device=device)  # noqa: E731
-        randn = lambda: torch.randn(n, device=device)  # noqa: E731
+        def rand() -> torch.Tensor:
+            return torch.rand(n, device=device)
+
+        def randn() -> torch.Tensor:
+            return torch.randn(n, device=device)
+
         p_rot = 1 - torch.sqrt((1 - self.p).clamp(0, 1))  # P(pre-rotation or post-rotation) = p
         for name in chosen:
             if name == "xflip":
