@@ -257,3 +257,18 @@ def test_off_by_default_and_nothing_else_changes(tmp_path: Path) -> None:
         Trainer.create(resolve_run_config(tiny(tmp_path / "x", "augment.p=0.2")))
     with pytest.raises(ParameterError, match=r"augment 'ada': target=1\.5 is outside \(0, 1\)"):
         Trainer.create(resolve_run_config(tiny(tmp_path / "y", "augment=ada", "augment.target=1.5")))
+
+
+@pytest.mark.parametrize(("words", "judged"), [
+    (["loss.r1.every=1"], 4),  # D: real, fake, R1's pass on the reals; G: fake
+    (["loss.r1=none", "loss.adversarial=relativistic"], 4),  # D: real, fake; G: fake, and real for the relativistic loss
+])
+def test_penalties_and_relativistic_losses_see_augmented_images_too(
+    words: list[str], judged: int, recording_host: PluginHost, tmp_path: Path
+) -> None:
+    words = ["discriminator=recording", "augment=diffaugment", "augment.policy=cutout", *words]
+    trainer = Trainer.create(resolve_run_config(tiny(tmp_path / "run", *words, steps=1)), host=recording_host)
+    trainer.train_step(trainer.feed.next()[0])
+    assert len(_Recording.seen) == judged
+    for image in _Recording.seen:
+        assert ((image == 0).flatten(1).sum(1) >= 8 * 8).all()

@@ -11,7 +11,10 @@ The trainer builds one instance per discriminator (each keeps its own state, suc
 probability) and applies it wherever that discriminator sees an image:
 
 - in the discriminator's update, to the real and to the generated batch (each drawn its own random
-  transforms), and penalties (R1, the gradient penalty) are computed on those augmented batches;
+  transforms), and penalties (R1, the gradient penalty) are computed on those augmented batches:
+  their gradients are taken with respect to the augmented images the discriminator judged
+  (StyleGAN2-ADA's code differentiates through the augmentation back to the original reals; the two
+  agree where the transforms preserve gradient norms, as flips, quarter turns and translations do);
 - in the generator's update, to the generated batch, differentiably, so that the generator's
   gradients flow back through the augmentation; and to the real batch for a loss with
   ``uses_real_logits``.
