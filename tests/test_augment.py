@@ -272,3 +272,20 @@ def test_penalties_and_relativistic_losses_see_augmented_images_too(
     assert len(_Recording.seen) == judged
     for image in _Recording.seen:
         assert ((image == 0).flatten(1).sum(1) >= 8 * 8).all()
+
+
+def test_a_condition_that_cannot_move_with_its_image_is_refused() -> None:
+    from ganzoo.training.augments import build_augments
+    from ganzoo.training.build import AdversarialPair
+    from ganzoo.zoo.losses import NonSaturatingGANLoss
+
+    registry = PluginHost(third_party=False).registry
+    pair = AdversarialPair("D", "image", "fake", "source", "adversarial", 1.0)
+    item = {"image": torch.zeros(1, 32, 32), "source": torch.zeros(1, 16, 16)}
+    config = {"augment": {"name": "diffaugment", "policy": ["color", "cutout"]}}
+    with pytest.raises(IncompatiblePartsError, match=r"moves discriminator 'D''s condition 'source' with its image"):
+        build_augments(config, registry, [pair], {"adversarial": NonSaturatingGANLoss()}, item, torch.device("cpu"))
+    item["source"] = torch.zeros(3, 32, 32)
+    built = build_augments(config, registry, [pair], {"adversarial": NonSaturatingGANLoss()}, item, torch.device("cpu"))
+    assert isinstance(built["D"], DiffAugment) and built["D"].policy == ("color", "cutout")
+    assert config["augment"] == {"name": "diffaugment", "policy": ["color", "cutout"]}
