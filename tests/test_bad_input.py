@@ -90,6 +90,23 @@ CASES: dict[str, tuple[Case, str]] = {
         lambda t, f: ["train", f"resume={_checkpoint_from_another_config(f, t)}"],
         "does not match this configuration",
     ),
+    "unknown augmentation": (lambda t, f: ["train", *TINY_RUN, "augment=diffaugmnt", f"out={t / 'out'}"], "did you mean 'diffaugment'"),
+    "unknown augmentation policy": (
+        lambda t, f: ["train", *TINY_RUN, "augment=diffaugment", "augment.policy=color,transl", f"out={t / 'out'}"],
+        "unknown policy entry 'transl'; did you mean 'translation'? (choose from color, translation, cutout)",
+    ),
+    "ADA target outside (0, 1)": (
+        lambda t, f: ["train", *TINY_RUN, "augment=ada", "augment.target=1.2", f"out={t / 'out'}"],
+        "target=1.2 is outside (0, 1)",
+    ),
+    "augmentation settings without an augmentation": (
+        lambda t, f: ["train", *TINY_RUN, "augment.p=0.2", f"out={t / 'out'}"],
+        "no augmentation is chosen; add augment=diffaugment or augment=ada",
+    ),
+    "ADA with a critic that has no zero": (
+        lambda t, f: ["train", "recipe=wgan-gp", "augment=ada", "train.steps=1", f"out={t / 'out'}"],
+        "augment 'ada' cannot serve discriminator 'D'",
+    ),
     "missing checkpoint": (lambda t, f: ["sample", f"checkpoint={t / 'none.pt'}", f"out={t / 'out'}"], "does not exist"),
     "unknown plugin to disable": (lambda t, f: ["--disable-plugin", "no-such-plugin", "list"], "no installed plugin has that name"),
     "disabling the built-in zoo": (lambda t, f: ["--disable-plugin", "ganzoo", "list"], "the built-in zoo cannot be disabled"),

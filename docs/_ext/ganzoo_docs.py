@@ -68,6 +68,7 @@ KIND_TITLES = {
     "discriminator": "Discriminators",
     "loss": "Losses",
     "schedule": "Schedules",
+    "augment": "Augmentations",
     "dataset": "Data sets",
     "features": "Feature extractors",
     "metric": "Metrics",

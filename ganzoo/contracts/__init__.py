@@ -20,6 +20,8 @@ kind               a part builds
 ``dataset``        a :class:`GanDataset` whose items are dicts of tensors (:mod:`ganzoo.contracts.dataset`)
 ``features``       a :class:`FeatureExtractor`: images to feature vectors (:mod:`ganzoo.contracts.metrics`)
 ``metric``         a :class:`Measure`, computed by a torchmetrics metric
+``augment``        an :class:`Augment`: a random, differentiable map of the images a discriminator
+                   sees (:mod:`ganzoo.contracts.augment`)
 ``recipe``         a mapping of run settings (:class:`collections.abc.Mapping`), usually a YAML file of
                    the plugin's package registered as ``"package:recipes/NAME.yaml"``
                    (:mod:`ganzoo.packaged_files`)
@@ -34,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ganzoo.contracts.augment import Augment
 from ganzoo.contracts.dataset import ITEM_KEYS, GanDataset
 from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, Penalty, ReconstructionLoss
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
@@ -48,6 +51,7 @@ __all__ = [
     "ITEM_KEYS",
     "KIND_CONTRACTS",
     "AdversarialLoss",
+    "Augment",
     "Condition",
     "Family",
     "FeatureExtractor",
@@ -71,6 +75,7 @@ KIND_CONTRACTS: Mapping[str, tuple[type, ...]] = {
     "dataset": (GanDataset,),
     "features": (FeatureExtractor,),
     "metric": (Measure,),
+    "augment": (Augment,),
     "recipe": (Mapping,),
 }
 

@@ -25,10 +25,11 @@ import torch
 from ganzoo import vocabulary as names
 from ganzoo.assembly import Context, build_network
 from ganzoo.config import NAME_KEY, slot_params
-from ganzoo.contracts import AdversarialLoss, GanNetwork, Penalty, ReconstructionLoss
+from ganzoo.contracts import AdversarialLoss, Augment, GanNetwork, Penalty, ReconstructionLoss
 from ganzoo.contracts.network import ROLES
 from ganzoo.errors import ConfigError, IncompatiblePartsError, did_you_mean
 from ganzoo.registry import Registry
+from ganzoo.training.augments import build_augments
 from ganzoo.training.graph import Computation, check_sources, parse_forward
 from ganzoo.training.schedule_set import CombinedSchedule
 
@@ -78,6 +79,7 @@ class BuiltRun:
         penalties: The losses that are penalties on a discriminator.
         objectives: The reconstruction losses that are on, with the tensors they compare.
         schedule: The ``schedule`` entries, combined.
+        augments: The augmentation of each discriminator, by instance name (empty when off).
     """
 
     config: dict[str, Any]
@@ -93,6 +95,7 @@ class BuiltRun:
     penalties: dict[str, Penalty] = field(default_factory=dict)
     objectives: list[Objective] = field(default_factory=list)
     schedule: CombinedSchedule = field(default_factory=lambda: CombinedSchedule([]))
+    augments: dict[str, Augment] = field(default_factory=dict)
 
     @property
     def generators(self) -> dict[str, GanNetwork]:
@@ -152,6 +155,7 @@ def build_run(config: dict[str, Any], registry: Registry, device: torch.device, 
         check_sources(run.computations, networks, dataset.keys, _tensors_read(run))
         _check_discriminator_inputs(run)
     run.schedule = _build_schedule(config, registry)
+    run.augments = build_augments(config, registry, run.adversarial, run.losses, sample_item, device)
     return run
 
 

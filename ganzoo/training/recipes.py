@@ -58,6 +58,9 @@ RUN_DEFAULTS: dict[str, Any] = {
     "loss": {},
     "objective": {},
     "schedule": {},
+    # What the discriminators see instead of the images (kind augment): augment=diffaugment or
+    # augment=ada; none switches augmentation off.
+    "augment": {"name": "none"},
     "optim": {
         "generator": {"lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0},
         "discriminator": {"lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0},

@@ -10,6 +10,11 @@ schedulers, history pools, the noise stream, the loss scaler) and takes one step
    loss with ``uses_real_logits``, also the same discriminator's logits on the real batch, computed
    without gradients), plus every reconstruction loss on the tensors its ``objective`` entry names.
 
+When the run augments (:mod:`ganzoo.contracts.augment`), every image a discriminator sees passes
+through that discriminator's augmentation first: reals and fakes in both updates, and the penalties
+are computed on the augmented batches; after the discriminators' update, each augmentation sees its
+discriminator's logits on the augmented reals.
+
 Generated tensors are computed once per step and shared by both updates. In a multi-process run the
 gradients are averaged over the processes before each optimiser step.
 
@@ -127,12 +132,14 @@ class TrainingStep:
     # --- state ------------------------------------------------------------------------------------
 
     def state_dict(self) -> dict[str, Any]:
-        """The optimisers', schedulers', pools' and scaler's states (checkpoint sections of those names)."""
+        """The optimisers', schedulers', pools', scaler's and augmentations' states (checkpoint sections of those names)."""
         return {
             "optimizers": {name: optimizer.state_dict() for name, optimizer in self.optimizers.items()},
             "lr_schedulers": {name: scheduler.state_dict() for name, scheduler in self.lr_schedulers.items()},
             "pools": {name: pool.state_dict() for name, pool in self.pools.items()},
             "scaler": self.scaler.state_dict() if self.scaler is not None else None,
+            # Only runs that augment have the section, so that a run without stays as it was.
+            **({"augment": {name: augment.state_dict() for name, augment in self.run.augments.items()}} if self.run.augments else {}),
         }
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -145,6 +152,17 @@ class TrainingStep:
             pool.load_state_dict(state["pools"][name], self.device)
         if self.scaler is not None and state.get("scaler"):
             self.scaler.load_state_dict(state["scaler"])
+        for name, augment in self.run.augments.items():
+            augment.load_state_dict(state["augment"][name])
+
+    def augment_values(self) -> dict[str, float]:
+        """The augmentations' values to log (``augment/p``; ``augment/p/D_A`` with several discriminators)."""
+        several = len(self.run.augments) > 1
+        return {
+            f"augment/{key}" + (f"/{name}" if several else ""): float(value)
+            for name, augment in self.run.augments.items()
+            for key, value in augment.log_values().items()
+        }
 
     # --- one step ---------------------------------------------------------------------------------
 
@@ -172,9 +190,14 @@ class TrainingStep:
         return torch.randn(batch_size, latent_dim, device=self.device, generator=self.noise_generator)
 
     def _discriminator_inputs(self, pair: AdversarialPair, tensors: StepTensors, image: torch.Tensor) -> list[torch.Tensor]:
+        """What the pair's discriminator is called with: the image first, augmented (with its condition) when the run augments."""
+        condition = tensors[pair.condition].detach() if pair.condition else None
+        augment = self.run.augments.get(pair.discriminator)
+        if augment is not None:
+            image, condition = augment(image, condition)
         values = {names.IMAGE: image}
-        if pair.condition:
-            values[names.CONDITION] = tensors[pair.condition].detach()
+        if condition is not None:
+            values[names.CONDITION] = condition
         if names.LABEL in tensors:
             values[names.LABEL] = tensors[names.LABEL]
         return [values[name] for name in self.discriminators[pair.discriminator].inputs]
@@ -200,6 +223,7 @@ class TrainingStep:
         losses: dict[str, torch.Tensor] = {}
         terms: list[torch.Tensor] = []
         due = [(key, penalty) for key, penalty in run.penalties.items() if penalty.due(self.step)]
+        seen: dict[str, Any] = {}  # each augmented discriminator's logits on the reals, for its augmentation
         with autocast(self.amp, self.device):
             for pair in run.adversarial:
                 with torch.set_grad_enabled(compute_fakes_with_grad):
@@ -209,18 +233,24 @@ class TrainingStep:
                 discriminator = self.callables[pair.discriminator]
                 real_inputs = self._discriminator_inputs(pair, tensors, real)
                 real_logits = discriminator(*real_inputs)
-                fake_logits = discriminator(*self._discriminator_inputs(pair, tensors, fake))
+                fake_inputs = self._discriminator_inputs(pair, tensors, fake)
+                fake_logits = discriminator(*fake_inputs)
+                if pair.discriminator in run.augments:
+                    seen[pair.discriminator] = real_logits
                 loss = run.losses[pair.loss].discriminator_loss(real_logits, fake_logits)
                 if pair.weight != 1.0:
                     loss = pair.weight * loss
                 losses[f"D/{pair.loss}{self._which(pair)}"] = loss.detach()
                 for key, penalty in due:
                     # Penalties differentiate twice: through the plain module, never a compiled one.
-                    value = penalty(self.discriminators[pair.discriminator], real, fake, condition=real_inputs[1:] or None)
+                    # On the images the discriminator judged: augmented ones when the run augments.
+                    value = penalty(self.discriminators[pair.discriminator], real_inputs[0], fake_inputs[0], condition=real_inputs[1:] or None)
                     losses[f"D/{key}{self._which(pair)}"] = value.detach()
                     loss = loss + value
                 terms.append(loss)
         self._apply(_sum(terms), [self.optimizers[name] for name in self.discriminators])
+        for name, logits in seen.items():
+            run.augments[name].observe_real_logits([t.detach() for t in logits] if isinstance(logits, (list, tuple)) else logits.detach())
         return losses
 
     def _generator_update(self, tensors: StepTensors) -> dict[str, torch.Tensor]:

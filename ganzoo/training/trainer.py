@@ -271,6 +271,7 @@ class Trainer:
             raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped. {self._divergence_advice()}")
         for name, optimizer in self.updates.optimizers.items():
             values[f"lr/{name}"] = optimizer.param_groups[0]["lr"]
+        values |= self.updates.augment_values()  # augment/p for ADA
         values["epoch"] = self.feed.epoch
         if not self.is_main_process:
             return

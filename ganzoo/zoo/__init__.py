@@ -8,6 +8,7 @@ family:
 - :mod:`ganzoo.zoo.generators` and :mod:`ganzoo.zoo.discriminators`: the networks;
 - :mod:`ganzoo.zoo.losses`: adversarial losses, penalties and reconstruction losses;
 - :mod:`ganzoo.zoo.schedules`: update order and ratio, learning-rate policies, weight averaging;
+- :mod:`ganzoo.zoo.augment`: augmentations of what the discriminators see (DiffAugment, ADA);
 - :mod:`ganzoo.data`: the built-in digits tasks and the on-disk formats;
 - :mod:`ganzoo.metrics.features` and :mod:`ganzoo.metrics.measures`: feature extractors and measures;
 - :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation);
@@ -21,7 +22,7 @@ from ganzoo.hookspecs import Register, hookimpl
 
 @hookimpl
 def ganzoo_register_parts(register: Register) -> None:
-    """Register the built-in generators, discriminators, losses, schedules, data sets, features, metrics and recipes."""
+    """Register the built-in generators, discriminators, losses, schedules, augmentations, data sets, features, metrics and recipes."""
     # Factories are named by "module:class" so that nothing heavy is imported until a part is used.
     register("generator", "mlp", "ganzoo.zoo.generators.mlp:MLPGenerator", tags=["unconditional"])
     register("generator", "dcgan", "ganzoo.zoo.generators.dcgan:DCGANGenerator", tags=["unconditional"])
@@ -55,6 +56,9 @@ def ganzoo_register_parts(register: Register) -> None:
     register("schedule", "linear_decay", "ganzoo.zoo.schedules:LinearDecaySchedule", tags=["learning-rate"])
     register("schedule", "warmup", "ganzoo.zoo.schedules:WarmupSchedule", tags=["learning-rate", "per-step"])
     register("schedule", "ema", "ganzoo.zoo.schedules:EMASchedule", tags=["weight-averaging"])
+
+    register("augment", "diffaugment", "ganzoo.zoo.augment.diffaugment:DiffAugment", tags=["data-efficient", "differentiable"])
+    register("augment", "ada", "ganzoo.zoo.augment.ada:AdaptiveAugment", tags=["data-efficient", "adaptive"])
 
     register("dataset", "digits", "ganzoo.data.digits:Digits", tags=["built-in", "labels"])
     register("dataset", "edges2digits", "ganzoo.data.digits:EdgesToDigits", tags=["built-in", "paired"])
