@@ -508,3 +508,16 @@ def test_torchvision_reads_local_raw_files(tmp_path: Path, name: str) -> None:
     test = TorchvisionDataset(name=name, root=str(tmp_path), split="test", image_size=32)
     assert len(test) == 4
     check_item(test, test[0])
+
+
+def test_digits_per_class_keeps_a_fixed_subset_of_the_training_split() -> None:
+    from ganzoo.data.digits import Digits
+    from ganzoo.errors import ParameterError
+
+    small = Digits(per_class=50)
+    labels = torch.stack([small[i]["label"] for i in range(len(small))])
+    assert len(small) == 500 and torch.bincount(labels).tolist() == [50] * 10
+    assert torch.equal(small[0]["image"], Digits(per_class=50)[0]["image"])  # the same digits in every run
+    assert len(Digits(split="test", per_class=5)) == 500  # held-out figures stay comparable
+    with pytest.raises(ParameterError, match="per_class=451: the training split holds 450"):
+        Digits(per_class=451)

@@ -158,10 +158,15 @@ class Digits(GanDataset):
     ``[-1, 1]``, and its class 0-9. The split is fixed (see :mod:`ganzoo.data.digits`): 450 training
     and 50 test digits of each class.
 
+    ``per_class=50`` keeps the first 50 training digits of each class (500 in all), the small data set
+    of data-efficiency studies; the test split is always whole, so that held-out figures stay
+    comparable between runs on subsets and on everything.
+
     Args:
         image_size: Side of the images: 28 (native), 32 (padded with 2 black pixels per side) or any
             other size (resized).
         split: ``"train"`` or ``"test"``.
+        per_class: Training digits kept per class, from 1 to 450 (``None``: all of them).
     """
 
     channels = 1
@@ -169,10 +174,17 @@ class Digits(GanDataset):
     num_classes = NUM_CLASSES
     keys = ("image", "label")
 
-    def __init__(self, *, image_size: int = 28, split: Literal["train", "test"] = "train") -> None:
+    def __init__(self, *, image_size: int = 28, split: Literal["train", "test"] = "train", per_class: int | None = None) -> None:
         self.image_size = image_size
         self.split = split
         self._images, self._labels = digits_split(split, image_size)
+        if per_class is not None and split == "train":
+            available = int(torch.bincount(self._labels, minlength=NUM_CLASSES).min())
+            if not 1 <= per_class <= available:
+                raise ParameterError(f"per_class={per_class}: the training split holds {available} digits of each class; use 1 to {available}")
+            # The first per_class of each class, in the shipped order: the same subset in every run.
+            keep = torch.cat([torch.nonzero(self._labels == label).flatten()[:per_class] for label in range(NUM_CLASSES)])
+            self._images, self._labels = self._images[keep], self._labels[keep]
 
     def __len__(self) -> int:
         return len(self._labels)
