@@ -16,7 +16,6 @@ lock left by a dead process never blocks a resume.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shutil
 import socket
@@ -28,8 +27,6 @@ from typing import IO
 
 from ganzoo.atomic import OutputError, atomic_write_text
 from ganzoo.errors import ConfigError, GanzooError
-
-logger = logging.getLogger("ganzoo.training")
 
 #: The file that marks a folder as a ganzoo run directory.
 MARKER = ".ganzoo-run"
