@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.contracts.dataset import ITEM_KEYS, GanDataset
-from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, Penalty, ReconstructionLoss
+from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, LossState, Penalty, ReconstructionLoss
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
 from ganzoo.contracts.network import GanNetwork
 from ganzoo.contracts.schedule import Schedule, StepControls
@@ -54,6 +54,7 @@ __all__ = [
     "GanDataset",
     "GanNetwork",
     "Logits",
+    "LossState",
     "Measure",
     "Penalty",
     "ReconstructionLoss",

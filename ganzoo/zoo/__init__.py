@@ -7,6 +7,7 @@ family:
 
 - :mod:`ganzoo.zoo.generators` and :mod:`ganzoo.zoo.discriminators`: the networks;
 - :mod:`ganzoo.zoo.losses`: adversarial losses, penalties and reconstruction losses;
+- :mod:`ganzoo.zoo.regularisers`: the R2 and LeCam regularisers of the discriminator;
 - :mod:`ganzoo.zoo.schedules`: update order and ratio, learning-rate policies, weight averaging;
 - :mod:`ganzoo.data`: the built-in digits tasks and the on-disk formats;
 - :mod:`ganzoo.metrics.features` and :mod:`ganzoo.metrics.measures`: feature extractors and measures;
@@ -43,8 +44,11 @@ def ganzoo_register_parts(register: Register) -> None:
     register("loss", "hinge", "ganzoo.zoo.losses:HingeGANLoss", tags=["adversarial"])
     register("loss", "wgan", "ganzoo.zoo.losses:WGANLoss", tags=["adversarial"])
     register("loss", "relativistic", "ganzoo.zoo.losses:RelativisticPairingLoss", tags=["adversarial", "relativistic"])
+    register("loss", "relativistic_average", "ganzoo.zoo.losses:RelativisticAverageLoss", tags=["adversarial", "relativistic"])
     register("loss", "gradient_penalty", "ganzoo.zoo.losses:GradientPenalty", tags=["penalty"])
     register("loss", "r1", "ganzoo.zoo.losses:R1Penalty", tags=["penalty"])
+    register("loss", "r2", "ganzoo.zoo.regularisers:R2Penalty", tags=["penalty"])
+    register("loss", "lecam", "ganzoo.zoo.regularisers:LeCamRegulariser", tags=["penalty", "stateful"])
     register("loss", "l1", "ganzoo.zoo.losses:L1ReconstructionLoss", tags=["reconstruction"])
     register("loss", "cycle", "ganzoo.zoo.losses:CycleConsistencyLoss", tags=["reconstruction"])
     register("loss", "identity", "ganzoo.zoo.losses:IdentityLoss", tags=["reconstruction"])
