@@ -11,7 +11,8 @@ family:
 - :mod:`ganzoo.zoo.schedules`: update order and ratio, learning-rate policies, weight averaging;
 - :mod:`ganzoo.data`: the built-in digits tasks and the on-disk formats;
 - :mod:`ganzoo.metrics.features` and :mod:`ganzoo.metrics.measures`: feature extractors and measures;
-- :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation);
+- :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation, self-attention);
+- :mod:`ganzoo.zoo.r3gan_layers`: the blocks of R3GAN's normalisation-free ResNet;
 - ``ganzoo/recipes/*.yaml``: the recipes, registered as data files of the package.
 """
 
@@ -29,6 +30,8 @@ def ganzoo_register_parts(register: Register) -> None:
     register("generator", "cdcgan", "ganzoo.zoo.generators.conditional:ConditionalDCGANGenerator", tags=["class-conditional"])
     register("generator", "unet", "ganzoo.zoo.generators.unet:UNetGenerator", tags=["image-to-image"])
     register("generator", "resnet", "ganzoo.zoo.generators.resnet:ResnetGenerator", tags=["image-to-image"])
+    register("generator", "sngan", "ganzoo.zoo.generators.sngan:SNGANGenerator", tags=["unconditional", "resnet"])
+    register("generator", "r3gan", "ganzoo.zoo.generators.r3gan:R3GANGenerator", tags=["unconditional", "resnet"])
     register("generator", "exgan", "ganzoo.zoo.generators.exemplar:ExemplarInpaintingGenerator", tags=["exemplar-conditional", "in-painting"])
 
     register("discriminator", "mlp", "ganzoo.zoo.discriminators.mlp:MLPDiscriminator", tags=["unconditional"])
@@ -36,6 +39,8 @@ def ganzoo_register_parts(register: Register) -> None:
     register("discriminator", "patchgan", "ganzoo.zoo.discriminators.patchgan:PatchGANDiscriminator", tags=["patch", "conditional"])
     register("discriminator", "multiscale_patchgan", "ganzoo.zoo.discriminators.patchgan:MultiScalePatchGANDiscriminator", tags=["patch", "multi-scale", "conditional"])
     register("discriminator", "projection", "ganzoo.zoo.discriminators.projection:ProjectionDiscriminator", tags=["class-conditional"])
+    register("discriminator", "sngan", "ganzoo.zoo.discriminators.sngan:SNGANDiscriminator", tags=["resnet", "spectral-norm", "conditional"])
+    register("discriminator", "r3gan", "ganzoo.zoo.discriminators.r3gan:R3GANDiscriminator", tags=["resnet", "conditional"])
     register("discriminator", "timm", "ganzoo.zoo.discriminators.backbone:TimmDiscriminator", tags=["backbone", "conditional"])
 
     register("loss", "bce", "ganzoo.zoo.losses:BCEGANLoss", tags=["adversarial"])
