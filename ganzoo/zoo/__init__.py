@@ -92,4 +92,6 @@ def ganzoo_register_parts(register: Register) -> None:
     register("recipe", "wgan-gp", "ganzoo:recipes/wgan-gp.yaml", tags=["unconditional"])
     register("recipe", "pix2pix", "ganzoo:recipes/pix2pix.yaml", tags=["image-to-image", "paired"])
     register("recipe", "cyclegan", "ganzoo:recipes/cyclegan.yaml", tags=["image-to-image", "unpaired"])
+    register("recipe", "sngan", "ganzoo:recipes/sngan.yaml", tags=["unconditional"])
+    register("recipe", "r3gan", "ganzoo:recipes/r3gan.yaml", tags=["unconditional"])
     register("recipe", "exgan", "ganzoo:recipes/exgan.yaml", tags=["exemplar-conditional", "in-painting"])
