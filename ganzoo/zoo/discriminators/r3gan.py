@@ -1,6 +1,5 @@
 """R3GAN's discriminator: a normalisation-free modern ResNet from the image down to a 4×4 basis."""
 
-from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -57,9 +56,9 @@ class R3GANDiscriminator(GanNetwork):
         image_size: int = 32,
         in_channels: int = 3,
         cond_channels: int = 0,
-        widths: int | Sequence[int] = 768,
-        blocks: int | Sequence[int] = 2,
-        cardinality: int | Sequence[int] = 96,
+        widths: int | list[int] = 768,
+        blocks: int | list[int] = 2,
+        cardinality: int | list[int] = 96,
         expansion: int = 2,
         kernel_size: int = 3,
     ) -> None:

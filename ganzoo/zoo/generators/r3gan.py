@@ -1,6 +1,5 @@
 """R3GAN's generator: a normalisation-free modern ResNet from a learnt 4×4 basis up to the image."""
 
-from collections.abc import Sequence
 
 import torch
 from torch import nn
@@ -60,9 +59,9 @@ class R3GANGenerator(GanNetwork):
         latent_dim: int = 64,
         image_size: int = 32,
         out_channels: int = 3,
-        widths: int | Sequence[int] = 768,
-        blocks: int | Sequence[int] = 2,
-        cardinality: int | Sequence[int] = 96,
+        widths: int | list[int] = 768,
+        blocks: int | list[int] = 2,
+        cardinality: int | list[int] = 96,
         expansion: int = 2,
         kernel_size: int = 3,
         tanh: bool = True,
