@@ -90,7 +90,8 @@ class LeCamRegulariser(Penalty):
     run's state: checkpoints save them and a resumed run continues from them.
 
     Args:
-        weight: :math:`\lambda`, the factor on the penalty (the paper uses 0.3 for BigGAN on CIFAR-10).
+        weight: :math:`\lambda`, the factor on the penalty (0.3 by default; the paper tunes it per
+            data set and model).
         every: Apply the penalty on every ``every``-th training step only, ``every`` times as
             strong; the anchors are then updated on those steps only.
         decay: Decay of the moving averages, in ``[0, 1)`` (0.99 in the reference code).
