@@ -35,7 +35,16 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.contracts.dataset import ITEM_KEYS, GanDataset
-from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, LossState, Penalty, ReconstructionLoss
+from ganzoo.contracts.losses import (
+    AdversarialLoss,
+    Condition,
+    Logits,
+    LossState,
+    Penalty,
+    ReconstructionLoss,
+    loss_states,
+    restore_loss_states,
+)
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
 from ganzoo.contracts.network import GanNetwork
 from ganzoo.contracts.schedule import Schedule, StepControls
@@ -61,6 +70,8 @@ __all__ = [
     "Schedule",
     "StepControls",
     "check_contract",
+    "loss_states",
+    "restore_loss_states",
 ]
 
 #: The classes each kind's parts build; what a part of a listed kind builds is an instance of one of them.

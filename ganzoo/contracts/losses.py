@@ -22,12 +22,21 @@ already multiplied by their ``weight``, so the trainer only adds terms up.
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import torch
 
-__all__ = ["AdversarialLoss", "Condition", "Logits", "LossState", "Penalty", "ReconstructionLoss"]
+__all__ = [
+    "AdversarialLoss",
+    "Condition",
+    "Logits",
+    "LossState",
+    "Penalty",
+    "ReconstructionLoss",
+    "loss_states",
+    "restore_loss_states",
+]
 
 Logits = torch.Tensor | list[torch.Tensor]
 """What a discriminator returns: one tensor of logits, or one tensor per scale."""
@@ -68,6 +77,18 @@ class LossState:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`state_dict` returned; a stateless loss ignores it."""
+
+
+def loss_states(losses: Mapping[str, LossState]) -> dict[str, dict[str, Any]]:
+    """Every loss's :meth:`~LossState.state_dict`, by its key in the run's ``loss`` section (for checkpoints)."""
+    return {key: loss.state_dict() for key, loss in losses.items()}
+
+
+def restore_loss_states(losses: Mapping[str, LossState], states: Mapping[str, dict[str, Any]] | None) -> None:
+    """Hand each loss its saved state; checkpoints without any (older ones) leave the losses as built."""
+    for key, state in (states or {}).items():
+        if key in losses:
+            losses[key].load_state_dict(state)
 
 
 class AdversarialLoss(LossState, ABC):

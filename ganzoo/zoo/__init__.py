@@ -63,6 +63,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("schedule", "ttur", "ganzoo.zoo.schedules:TTURSchedule", tags=["learning-rate"])
     register("schedule", "linear_decay", "ganzoo.zoo.schedules:LinearDecaySchedule", tags=["learning-rate"])
     register("schedule", "warmup", "ganzoo.zoo.schedules:WarmupSchedule", tags=["learning-rate", "per-step"])
+    register("schedule", "cosine", "ganzoo.zoo.schedules:CosineSchedule", tags=["learning-rate", "per-step"])
     register("schedule", "ema", "ganzoo.zoo.schedules:EMASchedule", tags=["weight-averaging"])
 
     register("dataset", "digits", "ganzoo.data.digits:Digits", tags=["built-in", "labels"])
