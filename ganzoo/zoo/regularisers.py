@@ -85,7 +85,8 @@ class LeCamRegulariser(Penalty):
     .. math:: \lambda\, \bigl(\mathbb{E}[\operatorname{relu}(D(x) - \alpha_F)^2]
               + \mathbb{E}[\operatorname{relu}(\alpha_R - D(G(z)))^2]\bigr)
 
-    as in the reference code (google/lecam-gan, ``lecam_reg``). The first update sets each anchor to
+    as in the reference code (google/lecam-gan, ``lecam_reg``), with :math:`D` each sample's score
+    (the mean of its logits, averaged over scales, as the other penalties score). The first update sets each anchor to
     the batch mean rather than blending it with an arbitrary start value. The anchors are part of the
     run's state: checkpoints save them and a resumed run continues from them.
 
