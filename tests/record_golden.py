@@ -2,6 +2,8 @@
 
 Run once, from a known-good state, with ``python tests/record_golden.py``; ``test_golden.py`` then checks
 that every change to the trainer keeps the same numbers and still resumes the recorded checkpoint.
+``python tests/record_golden.py RECIPE ...`` records only the named (new) recipes, adding them to the
+file and leaving every other recipe's numbers and the checkpoint as they are.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ from ganzoo.cli import main
 from ganzoo.training import recipe_names
 
 
-def record() -> None:
-    losses = {}
-    for recipe in recipe_names():
+def record(only: list[str] | None = None) -> None:
+    losses = json.loads(GOLDEN.read_text()) if only else {}
+    for recipe in only or recipe_names():
         with tempfile.TemporaryDirectory() as folder:
             losses[recipe] = run_losses(recipe, Path(folder) / "run")
     GOLDEN.write_text(json.dumps(losses, indent=1, sort_keys=True) + "\n")
+    if only:
+        return
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "run"
         assert main(["-q", "train", *golden_words("dcgan", out), "train.steps=2"]) == 0
@@ -35,4 +39,4 @@ def record() -> None:
 
 
 if __name__ == "__main__":
-    record()
+    record(sys.argv[1:])

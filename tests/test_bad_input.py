@@ -55,6 +55,18 @@ CASES: dict[str, tuple[Case, str]] = {
     "unknown setting": (lambda t, f: ["train", "recipe=dcgan", "train.stepz=3", f"out={t / 'out'}"], "did you mean 'steps'"),
     "unknown parameter": (lambda t, f: ["build", "generator=unet", "generator.ngff=8", "--out", str(t / "out")], "did you mean 'ngf'"),
     "ill-typed parameter": (lambda t, f: ["build", "generator=unet", "generator.ngf=big", "--out", str(t / "out")], "expected an integer"),
+    "r3gan widths for the wrong size": (
+        lambda t, f: ["build", "generator=r3gan", "generator.widths=[8,8]", "image_size=32", "channels=1", "--out", str(t / "out")],
+        "needs 4 (4×4 up to 32×32)",
+    ),
+    "sngan attention without a 16x16 stage": (
+        lambda t, f: ["build", "generator=sngan", "discriminator=sngan", "discriminator.attention=true", "image_size=48", "channels=1", "--out", str(t / "out")],
+        "needs a 16×16 stage",
+    ),
+    "lecam decay out of range": (
+        lambda t, f: ["train", "recipe=dcgan", "loss.lecam=lecam", "loss.lecam.decay=1.5", f"out={t / 'out'}"],
+        "decay must be a number in [0, 1)",
+    ),
     "incompatible parts": (
         lambda t, f: ["build", "generator=dcgan", "generator.out_channels=3", "channels=1", "image_size=32", "--out", str(t / "out")],
         "makes images of shape (3, 32, 32)",

@@ -17,6 +17,8 @@ GENERATORS = {
     "unet": ["generator.ngf=8"],
     "resnet": ["generator.ngf=8", "generator.n_blocks=1"],
     "exgan": ["generator.ngf=8"],
+    "sngan": ["generator.ngf=8"],
+    "r3gan": ["generator.widths=8", "generator.cardinality=2"],
 }
 DISCRIMINATORS = {
     "mlp": [],
@@ -25,6 +27,8 @@ DISCRIMINATORS = {
     "multiscale_patchgan": ["discriminator.ndf=8", "discriminator.n_layers=1", "discriminator.num_scales=2"],
     "projection": ["discriminator.ndf=8"],
     "timm": ["discriminator.backbone=resnet10t"],
+    "sngan": ["discriminator.ndf=8"],
+    "r3gan": ["discriminator.widths=8", "discriminator.cardinality=2"],
 }
 
 
@@ -117,10 +121,10 @@ def test_list_info_plugins_and_recipes(capsys: pytest.CaptureFixture[str]) -> No
     status, out, _ = run(capsys, "info", "discriminator/mlp")
     assert "generator 'mlp'" not in out
     status, out, _ = run(capsys, "plugins")
-    assert status in (0, 1) and "ganzoo.zoo" in out and "6 generator" in out
+    assert status in (0, 1) and "ganzoo.zoo" in out and "8 generator" in out
     status, out, _ = run(capsys, "recipes")
     assert status == 0 and [line.split()[0] for line in out.splitlines()[1:]] == [
-        "cgan", "cyclegan", "dcgan", "exgan", "pix2pix", "vanilla", "wgan-gp"
+        "cgan", "cyclegan", "dcgan", "exgan", "pix2pix", "r3gan", "sngan", "vanilla", "wgan-gp"
     ]
     status, out, _ = run(capsys, "recipes", "pix2pix")
     assert status == 0 and "name: unet" in out

@@ -34,6 +34,8 @@ NARROW = {
     "pix2pix": ["generator.ngf=4", "discriminator.ndf=4"],
     "cyclegan": ["generator.ngf=4", "generator.n_blocks=1", "discriminator.ndf=4", "pool_size=3"],
     "exgan": ["generator.ngf=4", "discriminator.ndf=4", "loss.code.weight=1.0"],
+    "sngan": ["generator.ngf=8", "discriminator.ndf=8", "schedule.order.n_critic=2"],
+    "r3gan": ["generator.widths=8", "generator.cardinality=2", "discriminator.widths=8", "discriminator.cardinality=2"],
 }
 
 

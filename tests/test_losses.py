@@ -20,9 +20,11 @@ from ganzoo.zoo.losses import (
     LSGANLoss,
     NonSaturatingGANLoss,
     R1Penalty,
+    RelativisticAverageLoss,
     RelativisticPairingLoss,
     WGANLoss,
 )
+from ganzoo.zoo.regularisers import LeCamRegulariser, R2Penalty
 
 #: The built-in losses by the names they are registered under.
 LOSSES = {part.name: part.factory for part in PluginHost(third_party=False).registry.list("loss")}
@@ -71,8 +73,11 @@ def test_names_and_roles() -> None:
         "hinge": ("adversarial", HingeGANLoss),
         "wgan": ("adversarial", WGANLoss),
         "relativistic": ("adversarial", RelativisticPairingLoss),
+        "relativistic_average": ("adversarial", RelativisticAverageLoss),
         "gradient_penalty": ("penalty", GradientPenalty),
         "r1": ("penalty", R1Penalty),
+        "r2": ("penalty", R2Penalty),
+        "lecam": ("penalty", LeCamRegulariser),
         "l1": ("reconstruction", L1ReconstructionLoss),
         "cycle": ("reconstruction", CycleConsistencyLoss),
         "identity": ("reconstruction", IdentityLoss),

@@ -17,7 +17,14 @@ from ganzoo.training import Trainer, resolve_run_config
 from ganzoo.training.checkpoint import load_checkpoint
 from ganzoo.training.outputs import read_metrics
 from ganzoo.training.schedule_set import CombinedSchedule
-from ganzoo.zoo.schedules import AlternatingSchedule, EMASchedule, LinearDecaySchedule, TTURSchedule, WarmupSchedule
+from ganzoo.zoo.schedules import (
+    AlternatingSchedule,
+    CosineSchedule,
+    EMASchedule,
+    LinearDecaySchedule,
+    TTURSchedule,
+    WarmupSchedule,
+)
 
 #: The built-in schedules by the names they are registered under.
 SCHEDULES = {part.name: part.factory for part in PluginHost(third_party=False).registry.list("schedule")}
@@ -43,6 +50,7 @@ def test_parts_document_themselves(name: str) -> None:
 def test_names() -> None:
     assert SCHEDULES == {
         "alternating": AlternatingSchedule,
+        "cosine": CosineSchedule,
         "ema": EMASchedule,
         "linear_decay": LinearDecaySchedule,
         "ttur": TTURSchedule,
@@ -372,6 +380,27 @@ def test_warmup_factors_for_one_role_and_for_every_network() -> None:
         WarmupSchedule(steps=1, role="Gen").before_step(10, 0.0, controls())
     with pytest.raises(ValueError, match="steps"):
         WarmupSchedule(steps=-1)
+
+
+def test_cosine_decays_learning_rates_beta2_and_loss_weights_like_r3gan() -> None:
+    schedule = CosineSchedule(steps=4, lr_to=0.25, beta2_to=0.99, weight_to=0.1, losses="r1")
+    seen = []
+    for step in (0, 1, 2, 4, 9):
+        c = controls()
+        schedule.before_step(step, 0.0, c)
+        seen.append((c.lr_factor("G_AB"), c.betas("D_A"), c.weight("r1"), c.weight("cycle_A")))
+    # (1 + cos(pi * s / 4)) / 2 at s = 0, 1, 2, 4 and after the end: 1, (1 + 1/√2) / 2, 1/2, 0, 0.
+    for (lr, (beta1, beta2), r1, cycle), c in zip(seen, (1.0, (1 + 2**-0.5) / 2, 0.5, 0.0, 0.0), strict=True):
+        assert lr == pytest.approx(0.25 + 0.75 * c)
+        assert beta1 == 0.5 and beta2 == pytest.approx(0.99 + (0.999 - 0.99) * c)
+        assert r1 == pytest.approx(10.0 * (0.1 + 0.9 * c)) and cycle == 10.0
+    c = controls()
+    CosineSchedule(steps=0, lr_to=0.0).before_step(5, 0.0, c)  # off: nothing changes
+    assert c.lr_factor("G_AB") == 1.0 and c.betas("D_A") == (0.5, 0.999)
+    with pytest.raises(ConfigError, match="did you mean 'r1'"):
+        CosineSchedule(steps=2, losses="r2").before_step(0, 0.0, controls())
+    with pytest.raises(ValueError, match="beta2_to must be below 1"):
+        CosineSchedule(beta2_to=1.0)
 
 
 def test_only_schedules_that_override_before_step_are_asked() -> None:

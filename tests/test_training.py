@@ -25,6 +25,8 @@ TINY = {
     "pix2pix": ["generator.ngf=8", "discriminator.ndf=8"],
     "cyclegan": ["generator.ngf=8", "generator.n_blocks=2", "discriminator.ndf=8", "pool_size=3"],
     "exgan": ["generator.ngf=8", "discriminator.ndf=8", "loss.code.weight=1.0"],
+    "sngan": ["generator.ngf=8", "discriminator.ndf=8", "schedule.order.n_critic=2"],
+    "r3gan": ["generator.widths=8", "generator.cardinality=2", "discriminator.widths=8", "discriminator.cardinality=2"],
 }
 COMMON = ["train.batch_size=4", "train.log_every=1", "train.sample_every=2", "train.checkpoint_every=2", "train.progress=false"]
 

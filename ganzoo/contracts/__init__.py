@@ -38,7 +38,16 @@ from typing import TYPE_CHECKING, Any
 
 from ganzoo.contracts.augment import Augment
 from ganzoo.contracts.dataset import ITEM_KEYS, GanDataset
-from ganzoo.contracts.losses import AdversarialLoss, Condition, Logits, Penalty, ReconstructionLoss
+from ganzoo.contracts.losses import (
+    AdversarialLoss,
+    Condition,
+    Logits,
+    LossState,
+    Penalty,
+    ReconstructionLoss,
+    loss_states,
+    restore_loss_states,
+)
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
 from ganzoo.contracts.network import GanNetwork
 from ganzoo.contracts.schedule import Schedule, StepControls
@@ -58,12 +67,15 @@ __all__ = [
     "GanDataset",
     "GanNetwork",
     "Logits",
+    "LossState",
     "Measure",
     "Penalty",
     "ReconstructionLoss",
     "Schedule",
     "StepControls",
     "check_contract",
+    "loss_states",
+    "restore_loss_states",
 ]
 
 #: The classes each kind's parts build; what a part of a listed kind builds is an instance of one of them.

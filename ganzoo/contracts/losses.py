@@ -22,12 +22,21 @@ already multiplied by their ``weight``, so the trainer only adds terms up.
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
-from typing import ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import torch
 
-__all__ = ["AdversarialLoss", "Condition", "Logits", "Penalty", "ReconstructionLoss"]
+__all__ = [
+    "AdversarialLoss",
+    "Condition",
+    "Logits",
+    "LossState",
+    "Penalty",
+    "ReconstructionLoss",
+    "loss_states",
+    "restore_loss_states",
+]
 
 Logits = torch.Tensor | list[torch.Tensor]
 """What a discriminator returns: one tensor of logits, or one tensor per scale."""
@@ -54,7 +63,35 @@ def _check_non_negative(**values: float) -> None:
             raise ValueError(f"{key} must be a finite number >= 0, got {value!r}")
 
 
-class AdversarialLoss(ABC):
+class LossState:
+    """What a loss keeps between steps, for checkpoints: nothing by default.
+
+    A loss that carries state across training steps (LeCam's moving anchors) overrides both methods;
+    the trainer saves every loss's :meth:`state_dict` in its checkpoints under ``"losses"`` and hands
+    it back to :meth:`load_state_dict` on resume, so a resumed run continues exactly.
+    """
+
+    def state_dict(self) -> dict[str, Any]:
+        """Return the loss's state (tensors and plain numbers); empty for a stateless loss."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what :meth:`state_dict` returned; a stateless loss ignores it."""
+
+
+def loss_states(losses: Mapping[str, LossState]) -> dict[str, dict[str, Any]]:
+    """Every loss's :meth:`~LossState.state_dict`, by its key in the run's ``loss`` section (for checkpoints)."""
+    return {key: loss.state_dict() for key, loss in losses.items()}
+
+
+def restore_loss_states(losses: Mapping[str, LossState], states: Mapping[str, dict[str, Any]] | None) -> None:
+    """Hand each loss its saved state; checkpoints without any (older ones) leave the losses as built."""
+    for key, state in (states or {}).items():
+        if key in losses:
+            losses[key].load_state_dict(state)
+
+
+class AdversarialLoss(LossState, ABC):
     """Base class of the adversarial losses (role ``"adversarial"``).
 
     An adversarial loss turns a discriminator's logits into the discriminator's loss and the
@@ -169,7 +206,7 @@ Condition = torch.Tensor | Sequence[torch.Tensor] | None
 """What a conditional discriminator sees beside the image: nothing, one tensor, or several."""
 
 
-class Penalty(ABC):
+class Penalty(LossState, ABC):
     """Base class of the discriminator regularisers (role ``"penalty"``).
 
     A penalty runs its own forward pass through the discriminator, on inputs it builds from the real
@@ -276,7 +313,7 @@ class Penalty(ABC):
         return gradients.flatten(1)
 
 
-class ReconstructionLoss(ABC):
+class ReconstructionLoss(LossState, ABC):
     """Base class of the losses that compare an output with its target (role ``"reconstruction"``).
 
     The trainer adds the returned value, already multiplied by :attr:`weight`, to the generator's

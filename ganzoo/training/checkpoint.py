@@ -3,7 +3,8 @@
 A checkpoint is one ``torch.save`` file holding plain data and tensors only: the resolved
 configuration, the step and epoch, every network, optimiser, learning-rate scheduler and schedule
 (EMA weights included), the history pools, the augmentations' state (section ``augment``, in runs
-that augment: ADA's probability), every random state and the latest losses. It is loaded with
+that augment: ADA's probability), every random state, the latest losses and the state a loss keeps
+between steps (``losses``, absent from older checkpoints). It is loaded with
 ``weights_only=True``, so a file carrying pickled code is refused instead of run, and its sections are
 checked before any is used, so a damaged file is named instead of failing later.
 

@@ -21,7 +21,7 @@ import torch
 
 from ganzoo.atomic import atomic_write_text
 from ganzoo.config import to_yaml
-from ganzoo.contracts import GanNetwork
+from ganzoo.contracts import GanNetwork, loss_states, restore_loss_states
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.plugins import PluginHost, get_host
 from ganzoo.training import checkpoint as ckpt
@@ -199,7 +199,7 @@ class Trainer:
             "world_size": self.group.world_size,
             "networks": {name: network.state_dict() for name, network in self.built.networks.items()},
             **self.updates.state_dict(),
-            "schedule": self.built.schedule.state_dict(),
+            "schedule": self.built.schedule.state_dict(), "losses": loss_states(self.built.losses),
             "rng": capture_run_streams(self.updates.noise_generator, self.group),
             # The latest value of each loss, logged until its next update (lazy penalties, n_critic).
             "last_losses": {key: value.detach().cpu() for key, value in self._last_losses.items()},
@@ -213,6 +213,7 @@ class Trainer:
         except (KeyError, RuntimeError, ValueError) as error:
             raise ckpt.CheckpointError(f"the checkpoint does not match this configuration's networks: {error}") from error
         self.built.schedule.load_state_dict(state["schedule"])
+        restore_loss_states(self.built.losses, state.get("losses"))
         self.step = int(state["step"])
         self.feed.load_state_dict(state)
         self._last_losses = {self.updates.loss_key(k): torch.as_tensor(v).to(self.device) for k, v in (state.get("last_losses") or {}).items()}

@@ -7,11 +7,13 @@ family:
 
 - :mod:`ganzoo.zoo.generators` and :mod:`ganzoo.zoo.discriminators`: the networks;
 - :mod:`ganzoo.zoo.losses`: adversarial losses, penalties and reconstruction losses;
+- :mod:`ganzoo.zoo.regularisers`: the R2 and LeCam regularisers of the discriminator;
 - :mod:`ganzoo.zoo.schedules`: update order and ratio, learning-rate policies, weight averaging;
 - :mod:`ganzoo.zoo.augment`: augmentations of what the discriminators see (DiffAugment, ADA);
 - :mod:`ganzoo.data`: the built-in digits tasks and the on-disk formats;
 - :mod:`ganzoo.metrics.features` and :mod:`ganzoo.metrics.measures`: feature extractors and measures;
-- :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation);
+- :mod:`ganzoo.zoo.layers`: building blocks the networks share (norms, initialisation, self-attention);
+- :mod:`ganzoo.zoo.r3gan_layers`: the blocks of R3GAN's normalisation-free ResNet;
 - ``ganzoo/recipes/*.yaml``: the recipes, registered as data files of the package.
 """
 
@@ -29,6 +31,8 @@ def ganzoo_register_parts(register: Register) -> None:
     register("generator", "cdcgan", "ganzoo.zoo.generators.conditional:ConditionalDCGANGenerator", tags=["class-conditional"])
     register("generator", "unet", "ganzoo.zoo.generators.unet:UNetGenerator", tags=["image-to-image"])
     register("generator", "resnet", "ganzoo.zoo.generators.resnet:ResnetGenerator", tags=["image-to-image"])
+    register("generator", "sngan", "ganzoo.zoo.generators.sngan:SNGANGenerator", tags=["unconditional", "resnet"])
+    register("generator", "r3gan", "ganzoo.zoo.generators.r3gan:R3GANGenerator", tags=["unconditional", "resnet"])
     register("generator", "exgan", "ganzoo.zoo.generators.exemplar:ExemplarInpaintingGenerator", tags=["exemplar-conditional", "in-painting"])
 
     register("discriminator", "mlp", "ganzoo.zoo.discriminators.mlp:MLPDiscriminator", tags=["unconditional"])
@@ -36,6 +40,8 @@ def ganzoo_register_parts(register: Register) -> None:
     register("discriminator", "patchgan", "ganzoo.zoo.discriminators.patchgan:PatchGANDiscriminator", tags=["patch", "conditional"])
     register("discriminator", "multiscale_patchgan", "ganzoo.zoo.discriminators.patchgan:MultiScalePatchGANDiscriminator", tags=["patch", "multi-scale", "conditional"])
     register("discriminator", "projection", "ganzoo.zoo.discriminators.projection:ProjectionDiscriminator", tags=["class-conditional"])
+    register("discriminator", "sngan", "ganzoo.zoo.discriminators.sngan:SNGANDiscriminator", tags=["resnet", "spectral-norm", "conditional"])
+    register("discriminator", "r3gan", "ganzoo.zoo.discriminators.r3gan:R3GANDiscriminator", tags=["resnet", "conditional"])
     register("discriminator", "timm", "ganzoo.zoo.discriminators.backbone:TimmDiscriminator", tags=["backbone", "conditional"])
 
     register("loss", "bce", "ganzoo.zoo.losses:BCEGANLoss", tags=["adversarial"])
@@ -44,8 +50,11 @@ def ganzoo_register_parts(register: Register) -> None:
     register("loss", "hinge", "ganzoo.zoo.losses:HingeGANLoss", tags=["adversarial"])
     register("loss", "wgan", "ganzoo.zoo.losses:WGANLoss", tags=["adversarial"])
     register("loss", "relativistic", "ganzoo.zoo.losses:RelativisticPairingLoss", tags=["adversarial", "relativistic"])
+    register("loss", "relativistic_average", "ganzoo.zoo.losses:RelativisticAverageLoss", tags=["adversarial", "relativistic"])
     register("loss", "gradient_penalty", "ganzoo.zoo.losses:GradientPenalty", tags=["penalty"])
     register("loss", "r1", "ganzoo.zoo.losses:R1Penalty", tags=["penalty"])
+    register("loss", "r2", "ganzoo.zoo.regularisers:R2Penalty", tags=["penalty"])
+    register("loss", "lecam", "ganzoo.zoo.regularisers:LeCamRegulariser", tags=["penalty", "stateful"])
     register("loss", "l1", "ganzoo.zoo.losses:L1ReconstructionLoss", tags=["reconstruction"])
     register("loss", "cycle", "ganzoo.zoo.losses:CycleConsistencyLoss", tags=["reconstruction"])
     register("loss", "identity", "ganzoo.zoo.losses:IdentityLoss", tags=["reconstruction"])
@@ -55,6 +64,7 @@ def ganzoo_register_parts(register: Register) -> None:
     register("schedule", "ttur", "ganzoo.zoo.schedules:TTURSchedule", tags=["learning-rate"])
     register("schedule", "linear_decay", "ganzoo.zoo.schedules:LinearDecaySchedule", tags=["learning-rate"])
     register("schedule", "warmup", "ganzoo.zoo.schedules:WarmupSchedule", tags=["learning-rate", "per-step"])
+    register("schedule", "cosine", "ganzoo.zoo.schedules:CosineSchedule", tags=["learning-rate", "per-step"])
     register("schedule", "ema", "ganzoo.zoo.schedules:EMASchedule", tags=["weight-averaging"])
 
     register("augment", "diffaugment", "ganzoo.zoo.augment.diffaugment:DiffAugment", tags=["data-efficient", "differentiable"])
@@ -91,4 +101,6 @@ def ganzoo_register_parts(register: Register) -> None:
     register("recipe", "wgan-gp", "ganzoo:recipes/wgan-gp.yaml", tags=["unconditional"])
     register("recipe", "pix2pix", "ganzoo:recipes/pix2pix.yaml", tags=["image-to-image", "paired"])
     register("recipe", "cyclegan", "ganzoo:recipes/cyclegan.yaml", tags=["image-to-image", "unpaired"])
+    register("recipe", "sngan", "ganzoo:recipes/sngan.yaml", tags=["unconditional"])
+    register("recipe", "r3gan", "ganzoo:recipes/r3gan.yaml", tags=["unconditional"])
     register("recipe", "exgan", "ganzoo:recipes/exgan.yaml", tags=["exemplar-conditional", "in-painting"])

@@ -10,12 +10,14 @@ import math
 from typing import Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import spectral_norm as _spectral_norm
 
 __all__ = [
     "NormKind",
+    "SelfAttention",
     "check_choice",
     "check_cond_channels",
     "check_probability",
@@ -277,3 +279,40 @@ def example_masks(
         left = int(torch.randint(0, size - width + 1, ()))
         mask[:, top : top + height, left : left + width] = 1
     return masks
+
+
+class SelfAttention(nn.Module):
+    """Self-attention over the positions of a feature map (SAGAN), in BigGAN's economical form.
+
+    Zhang, H., Goodfellow, I., Metaxas, D. and Odena, A. "Self-Attention Generative Adversarial
+    Networks". ICML 2019. arXiv:1805.08318. As in BigGAN and the Mimicry and StudioGAN SNGAN code:
+    bias-free 1×1 query and key projections to ``channels / 8``, a value projection to
+    ``channels / 2`` back up to ``channels``, keys and values max-pooled 2×2, and the output added
+    to the input with a learnt scale that starts at 0.
+
+    Args:
+        channels: Channels of the feature map (a multiple of 8).
+        spectral_norm: Apply spectral normalisation to the four projections.
+    """
+
+    def __init__(self, channels: int, spectral_norm: bool = False) -> None:
+        if channels % 8:
+            raise ValueError(f"SelfAttention: channels={channels} must be a multiple of 8")
+        super().__init__()
+
+        def conv(c_in: int, c_out: int) -> nn.Module:
+            return maybe_spectral_norm(nn.Conv2d(c_in, c_out, 1, bias=False), spectral_norm)
+
+        self.query, self.key = conv(channels, channels // 8), conv(channels, channels // 8)
+        self.value, self.out = conv(channels, channels // 2), conv(channels // 2, channels)
+        self.gamma = nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``x`` plus ``gamma`` times the attended values; the shape is unchanged."""
+        n, _, h, w = x.shape
+        query = self.query(x).flatten(2)  # (N, C/8, HW)
+        key = F.max_pool2d(self.key(x), 2).flatten(2)  # (N, C/8, HW/4)
+        value = F.max_pool2d(self.value(x), 2).flatten(2)  # (N, C/2, HW/4)
+        attention = torch.softmax(query.transpose(1, 2) @ key, dim=-1)  # (N, HW, HW/4)
+        attended = (value @ attention.transpose(1, 2)).view(n, -1, h, w)
+        return x + self.gamma * self.out(attended)

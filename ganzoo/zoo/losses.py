@@ -28,6 +28,7 @@ __all__ = [
     "LSGANLoss",
     "NonSaturatingGANLoss",
     "R1Penalty",
+    "RelativisticAverageLoss",
     "RelativisticPairingLoss",
     "WGANLoss",
 ]
@@ -57,7 +58,6 @@ class BCEGANLoss(AdversarialLoss):
         d_scale: Factor on the discriminator's loss.
     """
 
-
     def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         # BCE with logits is -log σ(x) against 1 and -log(1 - σ(x)) against 0, computed stably.
         return F.binary_cross_entropy_with_logits(
@@ -84,7 +84,6 @@ class NonSaturatingGANLoss(BCEGANLoss):
         d_scale: Factor on the discriminator's loss.
     """
 
-
     def scale_generator_loss(self, fake: torch.Tensor) -> torch.Tensor:
         return F.binary_cross_entropy_with_logits(fake, torch.ones_like(fake))
 
@@ -102,7 +101,6 @@ class LSGANLoss(AdversarialLoss):
     Args:
         d_scale: Factor on the discriminator's loss.
     """
-
 
     def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return F.mse_loss(real, torch.ones_like(real)) + F.mse_loss(fake, torch.zeros_like(fake))
@@ -127,7 +125,6 @@ class HingeGANLoss(AdversarialLoss):
         d_scale: Factor on the discriminator's loss.
     """
 
-
     def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()
 
@@ -150,7 +147,6 @@ class WGANLoss(AdversarialLoss):
         d_scale: Factor on the critic's loss.
     """
 
-
     def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         return fake.mean() - real.mean()
 
@@ -166,6 +162,9 @@ class RelativisticPairingLoss(AdversarialLoss):
 
     Huang, N., Gokaslan, A., Kuleshov, V. and Tompkin, J. "The GAN is dead; long live the GAN! A
     Modern GAN Baseline". NeurIPS 2024. arXiv:2501.05441 (R3GAN: this loss with R1 and R2).
+
+    This is R3GAN's RpGAN loss, registered once as ``relativistic`` (one name per part); the
+    ``r3gan`` recipe pairs it with the ``r1`` and ``r2`` penalties.
 
     With :math:`f(t) = \operatorname{softplus}(-t)`, the discriminator minimises
     :math:`\mathbb{E}[f(D(x) - D(G(z)))]` and the generator :math:`\mathbb{E}[f(D(G(z)) - D(x))]`,
@@ -186,6 +185,42 @@ class RelativisticPairingLoss(AdversarialLoss):
         if real is None:
             raise ValueError("the relativistic loss compares fake logits with real ones: pass real")
         return F.softplus(real - fake).mean()
+
+
+class RelativisticAverageLoss(AdversarialLoss):
+    r"""Relativistic average GAN loss (RaGAN): each sample is judged against the other side's mean.
+
+    Jolicoeur-Martineau, A. "The relativistic discriminator: a key element missing from standard
+    GAN". ICLR 2019. arXiv:1807.00734.
+
+    With :math:`\tilde D_r = D(x) - \mathbb{E}[D(G(z))]` and :math:`\tilde D_f = D(G(z)) - \mathbb{E}[D(x)]`
+    (batch means), the discriminator minimises :math:`\mathrm{BCE}(\tilde D_r, 1) + \mathrm{BCE}(\tilde D_f, 0)`
+    and the generator the reverse, :math:`\mathrm{BCE}(\tilde D_f, 1) + \mathrm{BCE}(\tilde D_r, 0)`. The
+    generator's loss needs the discriminator's logits on real data (``uses_real_logits``); they are
+    constants of its update, so only the :math:`\tilde D_f` term and the mean of :math:`D(G(z))` inside
+    :math:`\tilde D_r` carry its gradient.
+
+    Args:
+        d_scale: Factor on the discriminator's loss.
+    """
+
+    uses_real_logits = True
+
+    @staticmethod
+    def _pair(real: torch.Tensor, fake: torch.Tensor, real_target: float) -> torch.Tensor:
+        """BCE of real-vs-mean-fake against ``real_target`` plus fake-vs-mean-real against its opposite."""
+        real_rel, fake_rel = real - fake.mean(), fake - real.mean()
+        return F.binary_cross_entropy_with_logits(
+            real_rel, torch.full_like(real_rel, real_target)
+        ) + F.binary_cross_entropy_with_logits(fake_rel, torch.full_like(fake_rel, 1.0 - real_target))
+
+    def scale_discriminator_loss(self, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+        return self._pair(real, fake, 1.0)
+
+    def scale_generator_loss(self, fake: torch.Tensor, real: torch.Tensor | None = None) -> torch.Tensor:
+        if real is None:
+            raise ValueError("the relativistic average loss compares fake logits with real ones: pass real")
+        return self._pair(real, fake, 0.0)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -210,7 +245,6 @@ class GradientPenalty(Penalty):
         every: Apply the penalty on every ``every``-th training step only, ``every`` times as
             strong (lazy regularisation; 1: every step).
     """
-
 
     def __init__(self, *, weight: float = 10.0, every: int = 1) -> None:
         super().__init__(weight=weight, every=every)
@@ -246,7 +280,6 @@ class R1Penalty(Penalty):
             strong (lazy regularisation; 1: every step).
     """
 
-
     def __init__(self, *, weight: float = 10.0, every: int = 1) -> None:
         super().__init__(weight=weight, every=every)
 
@@ -281,7 +314,6 @@ class L1ReconstructionLoss(ReconstructionLoss):
         weight: Factor on the loss; :math:`\lambda_{L1} = 100` in pix2pix.
     """
 
-
     def __init__(self, *, weight: float = 100.0) -> None:
         super().__init__(weight=weight)
 
@@ -308,7 +340,6 @@ class CycleConsistencyLoss(L1ReconstructionLoss):
         weight: :math:`\lambda_{cycle}`, the factor on the loss (10 in CycleGAN, for both directions).
     """
 
-
     def __init__(self, *, weight: float = 10.0) -> None:
         super().__init__(weight=weight)
 
@@ -329,7 +360,6 @@ class IdentityLoss(L1ReconstructionLoss):
         weight: Absolute factor on the loss (5.0 = 0.5 x the cycle weight 10).
     """
 
-
     def __init__(self, *, weight: float = 5.0) -> None:
         super().__init__(weight=weight)
 
@@ -348,7 +378,6 @@ class CodeLoss(ReconstructionLoss):
     Args:
         weight: Factor on the loss.
     """
-
 
     def __init__(self, *, weight: float = 1.0) -> None:
         super().__init__(weight=weight)

@@ -18,7 +18,7 @@ from torch import nn
 from ganzoo.contracts.schedule import Schedule, StepControls
 from ganzoo.training.schedule_set import CombinedSchedule  # noqa: F401  (re-exported for existing plugins)
 
-__all__ = ["AlternatingSchedule", "EMASchedule", "LinearDecaySchedule", "TTURSchedule", "WarmupSchedule"]
+__all__ = ["AlternatingSchedule", "CosineSchedule", "EMASchedule", "LinearDecaySchedule", "TTURSchedule", "WarmupSchedule"]
 
 
 class AlternatingSchedule(Schedule):
@@ -140,6 +140,57 @@ class WarmupSchedule(Schedule):
             controls.scale_lr((step + 1) / self.steps, target)
         else:
             controls.select(target)  # the name is checked whether or not the warm-up is over
+
+
+class CosineSchedule(Schedule):
+    """Cosine decay of the learning rates, Adam's beta2 and chosen loss weights over the first steps.
+
+    Huang, N., Gokaslan, A., Kuleshov, V. and Tompkin, J. "The GAN is dead; long live the GAN! A
+    Modern GAN Baseline". NeurIPS 2024. arXiv:2501.05441 (its ``cosine_decay_with_warmup`` schedules,
+    without warm-up, for lr, beta2 and gamma).
+
+    At step ``s`` (counted from 0) each value moves from its configured start ``a`` to its end ``b``
+    as ``b + (a - b) * (1 + cos(pi * min(s, steps) / steps)) / 2`` and stays at ``b`` after ``steps``:
+    the learning rates of every network by a factor that ends at ``lr_to``; beta2 of every network to
+    ``beta2_to`` (a negative value leaves beta2 alone); the weight of each loss named in ``losses`` by
+    a factor that ends at ``weight_to``. It follows from the step alone, so a resumed run continues it
+    exactly.
+
+    Args:
+        steps: Steps of the decay (0 switches it off).
+        lr_to: The learning rates' final factor (R3GAN on CIFAR-10: 5e-5 / 2e-4 = 0.25).
+        beta2_to: Adam's final beta2 (R3GAN: 0.99); negative: keep the configured one.
+        weight_to: The final factor on the weights of ``losses`` (R3GAN: gamma 0.05 → 0.005, 0.1).
+        losses: Keys of the penalties or reconstruction losses to decay, comma-separated (``r1,r2``).
+    """
+
+    def __init__(self, *, steps: int = 0, lr_to: float = 1.0, beta2_to: float = -1.0, weight_to: float = 1.0, losses: str = "") -> None:
+        if steps < 0:
+            raise ValueError(f"steps must be >= 0 (0 switches the decay off), got {steps!r}")
+        for key, value in (("lr_to", lr_to), ("weight_to", weight_to)):
+            if not (value >= 0 and math.isfinite(value)):
+                raise ValueError(f"{key} must be a finite number >= 0, got {value!r}")
+        if not beta2_to < 1.0:
+            raise ValueError(f"beta2_to must be below 1 (negative keeps the configured beta2), got {beta2_to!r}")
+        self.steps, self.lr_to, self.beta2_to, self.weight_to = steps, lr_to, beta2_to, weight_to
+        self.losses = [key.strip() for key in losses.split(",") if key.strip()]
+
+    def progress(self, step: int) -> float:
+        """How far the decay has come at a step: 1 at the start, 0 from ``steps`` on."""
+        if self.steps == 0:
+            return 1.0
+        return 0.5 * (1.0 + math.cos(math.pi * min(step, self.steps) / self.steps))
+
+    def before_step(self, step: int, epoch: float, controls: StepControls) -> None:
+        c = self.progress(step)
+        controls.scale_lr(self.lr_to + (1.0 - self.lr_to) * c)
+        if self.beta2_to >= 0:
+            for name in controls.networks:
+                beta1, beta2 = controls.betas(name)
+                controls.set_betas((beta1, self.beta2_to + (beta2 - self.beta2_to) * c), name)
+        weights = controls.weights
+        for key in self.losses:  # set_weight names the run's losses if a key is not one of them
+            controls.set_weight(key, weights.get(key, 0.0) * (self.weight_to + (1.0 - self.weight_to) * c))
 
 
 class EMASchedule(Schedule):

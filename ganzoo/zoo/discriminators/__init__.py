@@ -9,6 +9,8 @@ part                       class                                      inputs
 ``multiscale_patchgan``    :class:`MultiScalePatchGANDiscriminator`   ``image`` (+ ``condition``)
 ``projection``             :class:`ProjectionDiscriminator`           ``image``, ``label``
 ``timm``                   :class:`TimmDiscriminator`                 ``image`` (+ ``condition``)
+``sngan``                  :class:`SNGANDiscriminator`                ``image`` (+ ``condition``)
+``r3gan``                  :class:`R3GANDiscriminator`                ``image`` (+ ``condition``)
 =========================  =========================================  ===================================
 
 ``condition`` is among the inputs when the network is built with ``cond_channels`` > 0.
@@ -21,6 +23,8 @@ from ganzoo._lazy import lazy_exports
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
 # import torch.
 _EXPORTS = {
+    "R3GANDiscriminator": "ganzoo.zoo.discriminators.r3gan",
+    "SNGANDiscriminator": "ganzoo.zoo.discriminators.sngan",
     "TimmDiscriminator": "ganzoo.zoo.discriminators.backbone",
     "DCGANDiscriminator": "ganzoo.zoo.discriminators.dcgan",
     "MLPDiscriminator": "ganzoo.zoo.discriminators.mlp",

@@ -9,6 +9,8 @@ part                     class                                       inputs
 ``resnet``               :class:`ResnetGenerator`                    ``source``
 ``cdcgan``               :class:`ConditionalDCGANGenerator`          ``z``, ``label``
 ``exgan``                :class:`ExemplarInpaintingGenerator`        ``source``, ``mask``, ``exemplar``
+``sngan``                :class:`SNGANGenerator`                     ``z``
+``r3gan``                :class:`R3GANGenerator`                     ``z``
 =======================  ==========================================  ================================
 """
 
@@ -19,6 +21,8 @@ from ganzoo._lazy import lazy_exports
 # Classes are imported on first access, so that finding a part's source (``ganzoo list``) does not
 # import torch.
 _EXPORTS = {
+    "R3GANGenerator": "ganzoo.zoo.generators.r3gan",
+    "SNGANGenerator": "ganzoo.zoo.generators.sngan",
     "ConditionalDCGANGenerator": "ganzoo.zoo.generators.conditional",
     "DCGANGenerator": "ganzoo.zoo.generators.dcgan",
     "ExemplarInpaintingGenerator": "ganzoo.zoo.generators.exemplar",
