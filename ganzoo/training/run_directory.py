@@ -84,6 +84,12 @@ def enclosing_run_directory(path: Path) -> Path | None:
     return None
 
 
+def has_checkpoint(directory: Path) -> bool:
+    """Whether a run directory holds a checkpoint it could resume from."""
+    folder = Path(directory) / CHECKPOINTS
+    return folder.is_dir() and any(folder.glob("step_*.pt"))
+
+
 def default_directory(recipe: str) -> str:
     """Where a run goes when ``out=`` does not say: ``runs/<recipe>-<date>-<time>``."""
     return f"runs/{recipe}-{datetime.now():%Y%m%d-%H%M%S}"
@@ -293,8 +299,7 @@ class RunDirectory:
 
     def has_checkpoint(self) -> bool:
         """Whether the run has saved a checkpoint it could resume from."""
-        folder = self.path / CHECKPOINTS
-        return folder.is_dir() and any(folder.glob("step_*.pt"))
+        return has_checkpoint(self.path)
 
     def close(self, *, failed_before_checkpoint: bool = False) -> str | None:
         """Release the lock; after a new run failed before its first checkpoint, remove what it wrote.

@@ -26,12 +26,12 @@ from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.plugins import PluginHost, get_host
 from ganzoo.training import checkpoint as ckpt
 from ganzoo.training import distributed
+from ganzoo.training import run_directory as rundir
 from ganzoo.training.build import INSTANCES, BuiltRun, build_run
 from ganzoo.training.devices import check_amp, select_device
 from ganzoo.training.feed import BatchFeed
 from ganzoo.training.outputs import MetricsLog, plot_losses, save_png
 from ganzoo.training.previews import preview_grid
-from ganzoo.training.run_directory import RunDirectory, check_output_directory, default_directory, resume_directory
 from ganzoo.training.step import TrainingStep
 from ganzoo.training.streams import capture_run_streams, restore_run_streams, seed_everything
 
@@ -83,7 +83,7 @@ class Trainer:
         self.host = host or get_host()
         #: The lifecycle hooks of this run; a plugin whose hook raises is left out (see ganzoo.plugins).
         self.hooks = self.host.run_hooks()
-        self._run_directory: RunDirectory | None = None
+        self._run_directory: rundir.RunDirectory | None = None
         self.step = 0
         self.status = "created"
         self._stop_signal: int | None = None
@@ -136,8 +136,8 @@ class Trainer:
         Raises:
             GanzooError: For any problem with the configuration, before anything is written.
         """
-        directory = Path(config.get("out") or default_directory(config["recipe"]))
-        check_output_directory(directory)
+        directory = Path(config.get("out") or rundir.default_directory(config["recipe"]))
+        rundir.check_output_directory(directory)
         # A new run records its own instances: any recorded in a reused config.yaml are rebuilt afresh.
         config = {**config, "out": str(directory), INSTANCES: {}}
         return cls(config, directory, host=host)
@@ -171,12 +171,12 @@ class Trainer:
                 raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* settings (and out=DIR) may change")
         source = Path(directory)
         out = Path(outs[-1].split("=", 1)[1].strip()) if outs else None
-        target, new = resume_directory(source, out, check_lock=distributed.is_main_launch())
+        target, new = rundir.resume_directory(source, out, check_lock=distributed.is_main_launch())
         state = ckpt.load_checkpoint(source)
         config = check_run_settings(apply_words(state["config"], words))
-        target = target or Path(default_directory(str(config.get("recipe") or "run")))
+        target = target or Path(rundir.default_directory(str(config.get("recipe") or "run")))
         if new:
-            check_output_directory(target)
+            rundir.check_output_directory(target)
         config["out"] = str(target)
         return cls(config, target, host=host, state=state, new_directory=new)
 
@@ -199,7 +199,8 @@ class Trainer:
             "world_size": self.group.world_size,
             "networks": {name: network.state_dict() for name, network in self.built.networks.items()},
             **self.updates.state_dict(),
-            "schedule": self.built.schedule.state_dict(), "losses": loss_states(self.built.losses),
+            "schedule": self.built.schedule.state_dict(),
+            "losses": loss_states(self.built.losses),
             "rng": capture_run_streams(self.updates.noise_generator, self.group),
             # The latest value of each loss, logged until its next update (lazy penalties, n_critic).
             "last_losses": {key: value.detach().cpu() for key, value in self._last_losses.items()},
@@ -282,13 +283,8 @@ class Trainer:
             progress.set_postfix({k: f"{v:.3g}" for k, v in values.items() if k.startswith(("D/", "G/"))}, refresh=False)
 
     def _divergence_advice(self) -> str:
-        folder = self.directory / "checkpoints"
-        where = (
-            f"The last good checkpoint is in {folder} (resume={self.directory})"
-            if folder.is_dir() and any(folder.glob("step_*.pt"))
-            else "No checkpoint had been saved yet"
-        )
-        return f"{where}; lower the learning rates or set train.on_nonfinite=skip"
+        last = f"The last good checkpoint is in {self.directory / 'checkpoints'} (resume={self.directory})"
+        return f"{last if rundir.has_checkpoint(self.directory) else 'No checkpoint had been saved yet'}; lower the learning rates or set train.on_nonfinite=skip"
 
     # --- the loop ---------------------------------------------------------------------------------
 
@@ -310,7 +306,7 @@ class Trainer:
         """Take the run directory (created if new, locked, cleared of a killed run's temporary files)."""
         if not self.is_main_process:
             return None
-        self._run_directory = RunDirectory(self.directory, new=self.new_directory)
+        self._run_directory = rundir.RunDirectory(self.directory, new=self.new_directory)
         self._run_directory.open()
         atomic_write_text(self.directory / "config.yaml", to_yaml(self.config))
         metrics = MetricsLog(self.directory)
