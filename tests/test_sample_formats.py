@@ -101,13 +101,13 @@ def test_class_conditional_samples_carry_their_labels(cgan: Path, tmp_path: Path
 
 def test_large_samples_are_streamed_a_batch_at_a_time(dcgan: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sizes: list[int] = []
-    original = image_writers.ImageWriter.add
+    original = image_writers.PixelWriter.add
 
-    def spy(self: image_writers.ImageWriter, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
+    def spy(self: image_writers.PixelWriter, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
         sizes.append(len(images))
         original(self, images, labels)
 
-    monkeypatch.setattr(image_writers.ImageWriter, "add", spy)
+    monkeypatch.setattr(image_writers.PixelWriter, "add", spy)
     sample_images(dcgan, tmp_path / "many.npy", n=600, batch_size=64)
     assert max(sizes) == 64 and sum(sizes) == 600
     array = np.load(tmp_path / "many.npy", mmap_mode="r")

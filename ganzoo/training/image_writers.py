@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,7 +94,7 @@ def to_pixels(images: torch.Tensor) -> np.ndarray:
     return pixels.permute(0, 2, 3, 1).numpy()
 
 
-class ImageWriter:
+class ImageWriter(ABC):
     """Takes generated images a batch at a time and writes them in one form.
 
     Use :func:`open_writer`; :meth:`check` runs before anything is generated, :meth:`add` for each batch
@@ -125,14 +126,9 @@ class ImageWriter:
     def check_size(self, height: int, width: int) -> None:
         """Refuse, before anything is generated, images this form cannot hold (grids only)."""
 
+    @abstractmethod
     def add(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
         """Write the next batch: images ``(N, C, H, W)`` in ``[-1, 1]`` and, for conditional generators, their classes."""
-        pixels = to_pixels(images)
-        self._add(pixels, None if labels is None else labels.detach().cpu().numpy().astype(np.int64))
-        self.written += len(pixels)
-
-    def _add(self, pixels: np.ndarray, labels: np.ndarray | None) -> None:
-        raise NotImplementedError
 
     def finish(self) -> None:
         """Complete the output once every image was added."""
@@ -185,7 +181,20 @@ class GridWriter(ImageWriter):
         atomic_write(self.path, lambda stream: stream.write(buffer.getvalue()))
 
 
-class FolderWriter(ImageWriter):
+class PixelWriter(ImageWriter):
+    """A writer that takes each batch as 8-bit pixels ``(N, H, W, C)`` (folders and arrays)."""
+
+    def add(self, images: torch.Tensor, labels: torch.Tensor | None = None) -> None:
+        pixels = to_pixels(images)
+        self._add(pixels, None if labels is None else labels.detach().cpu().numpy().astype(np.int64))
+        self.written += len(pixels)
+
+    @abstractmethod
+    def _add(self, pixels: np.ndarray, labels: np.ndarray | None) -> None:
+        """Write a batch of 8-bit pixels and their classes (or ``None``)."""
+
+
+class FolderWriter(PixelWriter):
     """One PNG per image in a folder: ``000000.png`` … in order, or ``NAME.png`` for named inputs."""
 
     kind: Kind = "folder"
@@ -210,7 +219,7 @@ class FolderWriter(ImageWriter):
             save_png_array(self.path / self._file_name(self.written + offset), tile)
 
 
-class ArrayWriter(ImageWriter):
+class ArrayWriter(PixelWriter):
     """One ``uint8`` array ``(N, H, W, C)`` streamed into a ``.npy`` file or an ``.npz`` archive's ``arr_0``.
 
     The header is written when the first batch shows the images' shape; each batch's pixels follow it
