@@ -136,3 +136,19 @@ def check_groups(owner: str, widths: list[int], cardinality: list[int], expansio
                 f"{owner}: a stage of width {width} × expansion {expansion} = {width * expansion} channels "
                 f"cannot be split into cardinality={groups} groups; choose a divisor of {width * expansion}"
             )
+
+
+def stage_plan(
+    owner: str, image_size: int, widths: int | Sequence[int], blocks: int | Sequence[int], cardinality: int | Sequence[int],
+    expansion: int, kernel_size: int,
+) -> tuple[int, list[int], list[int], list[int]]:
+    """Check a generator's or discriminator's stage settings; returns the stage count and, per stage,
+    the widths, block counts and cardinalities."""
+    if kernel_size % 2 == 0:
+        raise ValueError(f"{owner}: kernel_size={kernel_size} must be odd (3, 5, ...) to keep the size")
+    stages = stages_for(owner, image_size)
+    widths = per_stage(owner, "widths", widths, stages, image_size)
+    blocks = per_stage(owner, "blocks", blocks, stages, image_size)
+    cardinality = per_stage(owner, "cardinality", cardinality, stages, image_size)
+    check_groups(owner, widths, cardinality, expansion)
+    return stages, widths, blocks, cardinality

@@ -8,7 +8,7 @@ from ganzoo.contracts import GanNetwork
 from ganzoo.parameters import check_positive
 
 from ..layers import check_cond_channels, concat_condition, discriminator_inputs, example_judged_images
-from ..r3gan_layers import Resample, ResidualBlock, check_groups, conv, msr_init, per_stage, stages_for
+from ..r3gan_layers import Resample, ResidualBlock, conv, msr_init, stage_plan
 
 __all__ = ["R3GANDiscriminator"]
 
@@ -65,13 +65,7 @@ class R3GANDiscriminator(GanNetwork):
         owner = type(self).__name__
         check_positive(owner, in_channels=in_channels, expansion=expansion, kernel_size=kernel_size)
         check_cond_channels(owner, cond_channels)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"{owner}: kernel_size={kernel_size} must be odd (3, 5, ...) to keep the size")
-        stages = stages_for(owner, image_size)
-        widths = per_stage(owner, "widths", widths, stages, image_size)
-        blocks = per_stage(owner, "blocks", blocks, stages, image_size)
-        cardinality = per_stage(owner, "cardinality", cardinality, stages, image_size)
-        check_groups(owner, widths, cardinality, expansion)
+        stages, widths, blocks, cardinality = stage_plan(owner, image_size, widths, blocks, cardinality, expansion, kernel_size)
         super().__init__()
         self.image_size, self.in_channels, self.cond_channels = image_size, in_channels, cond_channels
         self.inputs = discriminator_inputs(cond_channels)

@@ -7,7 +7,7 @@ from torch import nn
 from ganzoo.contracts import GanNetwork
 from ganzoo.parameters import check_positive
 
-from ..r3gan_layers import Resample, ResidualBlock, check_groups, conv, msr_init, per_stage, stages_for
+from ..r3gan_layers import Resample, ResidualBlock, conv, msr_init, stage_plan
 
 __all__ = ["R3GANGenerator"]
 
@@ -68,13 +68,7 @@ class R3GANGenerator(GanNetwork):
     ) -> None:
         owner = type(self).__name__
         check_positive(owner, latent_dim=latent_dim, out_channels=out_channels, expansion=expansion, kernel_size=kernel_size)
-        if kernel_size % 2 == 0:
-            raise ValueError(f"{owner}: kernel_size={kernel_size} must be odd (3, 5, ...) to keep the size")
-        stages = stages_for(owner, image_size)
-        widths = per_stage(owner, "widths", widths, stages, image_size)
-        blocks = per_stage(owner, "blocks", blocks, stages, image_size)
-        cardinality = per_stage(owner, "cardinality", cardinality, stages, image_size)
-        check_groups(owner, widths, cardinality, expansion)
+        stages, widths, blocks, cardinality = stage_plan(owner, image_size, widths, blocks, cardinality, expansion, kernel_size)
         super().__init__()
         self.latent_dim, self.image_size, self.out_channels, self.tanh = latent_dim, image_size, out_channels, tanh
         total = sum(blocks)
