@@ -139,7 +139,8 @@ def ganzoo_step_end(run: Any, step: int, losses: dict[str, float]) -> None:
               ``n_critic`` > 1 or a lazy penalty it may come from an earlier step.
             - ``lr/NAME``: each network's learning rate at this step (``lr/G``, ``lr/D_A``).
             - ``epoch``: the epochs completed.
-            - ``eval/MEASURE``: at the steps the run is evaluated (``eval.every``) only.
+            - ``eval/MEASURE``: at the steps the run is evaluated (``eval.every``) only. An evaluation
+              at a step that logs nothing else is passed on its own (only ``eval/`` keys).
     """
 
 
@@ -172,5 +173,6 @@ def ganzoo_run_end(run: Any, status: str) -> None:
     Args:
         run: The trainer.
         status: ``"completed"``, ``"interrupted"`` (stopped by a signal or Ctrl-C, after a checkpoint was
-            saved) or ``"failed"``.
+            saved), ``"stopped"`` (a plugin or tracker called ``run.request_stop(reason)``; a checkpoint
+            was saved) or ``"failed"``.
     """

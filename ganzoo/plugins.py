@@ -33,13 +33,16 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from ganzoo import hookspecs
 from ganzoo.errors import DuplicatePartError, PluginError, did_you_mean
 from ganzoo.registry import Part, Registry
+
+if TYPE_CHECKING:
+    from ganzoo.contracts import Tracker
 
 ENTRY_POINT_GROUP = "ganzoo"
 DISABLE_VARIABLE = "GANZOO_DISABLE_PLUGINS"
@@ -245,9 +248,9 @@ class PluginHost:
             if not info.error:
                 yield implementation, info
 
-    def run_hooks(self) -> RunHooks:
-        """The lifecycle hooks for one training run, each implementation isolated from the run."""
-        return RunHooks(self)
+    def run_hooks(self, tracker: Tracker | None = None, tracker_name: str = "") -> RunHooks:
+        """The lifecycle hooks for one training run (and its tracker's), each implementation isolated from the run."""
+        return RunHooks(self, tracker, tracker_name)
 
     def _info_of(self, plugin: object) -> PluginInfo | None:
         return self._info_by_plugin.get(id(plugin))
@@ -306,14 +309,25 @@ class RunHooks:
     what its training made it. Plugins that failed to load or to register are never called, and
     disabled plugins are not even loaded.
 
+    The run's :class:`~ganzoo.contracts.Tracker`, if any, is called after the plugins, its method
+    named as the hook without ``ganzoo_`` (``step_end`` for ``ganzoo_step_end``). A tracker that
+    raises (its server unreachable, its store misconfigured) is reported in one warning and left out
+    of the rest of the run in the same way.
+
     Args:
         host: The plugin host.
+        tracker: The run's tracker.
+        tracker_name: Its name in messages (its part name).
     """
 
-    def __init__(self, host: PluginHost) -> None:
+    def __init__(self, host: PluginHost, tracker: Tracker | None = None, tracker_name: str = "") -> None:
         self.host = host
+        self.tracker = tracker
+        self.tracker_name = tracker_name or type(tracker).__name__
         #: Plugins left out of this run after a hook raised, by plugin name, with the error.
         self.failed: dict[str, str] = {}
+        #: Why the tracker was left out of this run, once it raised.
+        self.tracker_failure: str | None = None
 
     def __call__(self, hook_name: str, **kwargs: Any) -> None:
         """Call every implementation of ``hook_name`` with ``kwargs``, the built-in zoo's first."""
@@ -330,6 +344,19 @@ class RunHooks:
                     "plugin '%s' (%s) raised in %s at step %s (%s); its hooks are skipped for the rest of this run",
                     name, info.where or name, hook_name, step, self.failed[name],
                 )
+        if self.tracker is not None and self.tracker_failure is None:
+            self._call_tracker(hook_name.removeprefix("ganzoo_"), kwargs)
+
+    def _call_tracker(self, method: str, kwargs: dict[str, Any]) -> None:
+        try:
+            getattr(self.tracker, method)(**kwargs)
+        except Exception as error:  # noqa: BLE001  (a tracker must not take the run down)
+            step = kwargs.get("step", getattr(kwargs.get("run"), "step", "?"))
+            self.tracker_failure = f"{type(error).__name__}: {error}"
+            logger.warning(
+                "tracker '%s' failed in %s at step %s (%s); the run goes on without it",
+                self.tracker_name, method, step, self.tracker_failure,
+            )
 
 
 def _collector(collected: list[Part], distribution: str) -> Callable[..., None]:

@@ -23,7 +23,7 @@ from ganzoo.packaged_files import PackagedYaml, is_packaged_file
 from ganzoo.parameters import Parameter, accepts_any_keyword, check_parameters, signature_parameters
 
 #: The kinds the built-in zoo and the trainer use. Others may be added by plugins.
-CORE_KINDS = ("generator", "discriminator", "loss", "schedule", "augment", "dataset")
+CORE_KINDS = ("generator", "discriminator", "loss", "schedule", "augment", "dataset", "tracker")
 
 
 class Part:

@@ -119,6 +119,7 @@ SCHEMA: dict[str, Setting] = {
     "objective": Setting(dict, "a mapping of loss keys to the tensors they compare", entries=_entry("{output: fake, target: image}")),
     "schedule": Setting(dict, "a mapping of keys to schedule parts, e.g. {order: {name: alternating}}", entries=_slot("alternating")),
     "augment": Setting(dict, "an augmentation: a mapping with its name and parameters, e.g. {name: diffaugment}, or {name: none}", _is_slot),
+    "tracker": Setting(dict, "a tracker: a mapping with its name and parameters, e.g. {name: mlflow}, or {name: none}", _is_slot),
     "optim": Setting(dict, "a mapping with the optimiser settings of generator and discriminator"),
     **{f"optim.{role}{key}": setting for role in ("generator", "discriminator") for key, setting in _OPTIM.items()},
     "samples": Setting(dict, _SECTION),

@@ -53,7 +53,8 @@ def nothing() -> None:
 
 def test_every_built_in_part_builds_its_kinds_contract() -> None:
     registry = PluginHost(third_party=False).registry
-    assert set(KIND_CONTRACTS) == set(registry.kinds())  # the built-in zoo uses exactly the checked kinds
+    # The built-in zoo uses exactly the checked kinds, but for trackers, which come from plugins.
+    assert set(KIND_CONTRACTS) - set(registry.kinds()) == {"tracker"} and set(registry.kinds()) <= set(KIND_CONTRACTS)
     for part in registry.list():
         if part.kind == "recipe":  # data, not a class: what building it gives is checked
             assert isinstance(part.build(), KIND_CONTRACTS["recipe"]), part.label

@@ -72,6 +72,7 @@ KIND_TITLES = {
     "dataset": "Data sets",
     "features": "Feature extractors",
     "metric": "Metrics",
+    "tracker": "Trackers",
     "recipe": "Recipes",
 }
 _GOOGLE_SECTION = re.compile(

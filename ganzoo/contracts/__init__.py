@@ -22,6 +22,7 @@ kind               a part builds
 ``metric``         a :class:`Measure`, computed by a torchmetrics metric
 ``augment``        an :class:`Augment`: a random, differentiable map of the images a discriminator
                    sees (:mod:`ganzoo.contracts.augment`)
+``tracker``        a :class:`Tracker`: follows a run for an experiment tracker (:mod:`ganzoo.contracts.tracker`)
 ``recipe``         a mapping of run settings (:class:`collections.abc.Mapping`), usually a YAML file of
                    the plugin's package registered as ``"package:recipes/NAME.yaml"``
                    (:mod:`ganzoo.packaged_files`)
@@ -51,6 +52,7 @@ from ganzoo.contracts.losses import (
 from ganzoo.contracts.metrics import Family, FeatureExtractor, Measure
 from ganzoo.contracts.network import GanNetwork
 from ganzoo.contracts.schedule import Schedule, StepControls
+from ganzoo.contracts.tracker import Tracker
 from ganzoo.errors import PartContractError
 
 if TYPE_CHECKING:
@@ -73,6 +75,7 @@ __all__ = [
     "ReconstructionLoss",
     "Schedule",
     "StepControls",
+    "Tracker",
     "check_contract",
     "loss_states",
     "restore_loss_states",
@@ -88,6 +91,7 @@ KIND_CONTRACTS: Mapping[str, tuple[type, ...]] = {
     "features": (FeatureExtractor,),
     "metric": (Measure,),
     "augment": (Augment,),
+    "tracker": (Tracker,),
     "recipe": (Mapping,),
 }
 

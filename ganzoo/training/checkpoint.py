@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from ganzoo.atomic import OutputError, atomic_path
+from ganzoo.atomic import OutputError, atomic_path, atomic_write_text
 from ganzoo.errors import GanzooError
 from ganzoo.tensor_files import read_tensor_file
 
@@ -191,3 +191,11 @@ def resolve_checkpoint(path: Path) -> Path:
 def checkpoint_name(step: int) -> str:
     """The file name of the checkpoint taken after ``step`` steps."""
     return f"step_{step:08d}.pt"
+
+
+def publish_checkpoint(path: Path, keep: int) -> None:
+    """Point ``latest`` at a checkpoint just written, and drop all but the newest ``keep`` (0 keeps all)."""
+    atomic_write_text(path.parent / LATEST, path.name + "\n")
+    if keep > 0:
+        for old in sorted(path.parent.glob("step_*.pt"))[:-keep]:
+            old.unlink(missing_ok=True)

@@ -61,6 +61,8 @@ RUN_DEFAULTS: dict[str, Any] = {
     # What the discriminators see instead of the images (kind augment): augment=diffaugment or
     # augment=ada; none switches augmentation off.
     "augment": {"name": "none"},
+    # Who follows the run (kind tracker, from plugins): tracker=mlflow, tracker=wandb; none follows nothing.
+    "tracker": {"name": "none"},
     "optim": {
         "generator": {"lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0},
         "discriminator": {"lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0},

@@ -338,3 +338,18 @@ class RunDirectory:
             return f"removed run directory '{self.path}' (the run failed before its first checkpoint: nothing to resume)"
         return f"emptied '{self.path}' (the run failed before its first checkpoint: nothing to resume)"
 
+
+
+def resume_words(words: list[str]) -> tuple[list[str], Path | None]:
+    """Split a resume's words into the settings it changes and its ``out=DIR`` (``None`` when absent).
+
+    Raises:
+        ConfigError: For a word that changes anything but ``train.*`` and the tracker: a resumed run
+            keeps the configuration its checkpoint was trained with.
+    """
+    outs = [word for word in words if word.split("=", 1)[0].strip() == "out"]
+    settings = [word for word in words if word not in outs]
+    for word in settings:
+        if not word.startswith(("train.", "tracker=", "tracker.")):
+            raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* and tracker settings (and out=DIR) may change")
+    return settings, (Path(outs[-1].split("=", 1)[1].strip()) if outs else None)

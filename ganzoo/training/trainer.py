@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import signal
+import threading
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -34,6 +35,7 @@ from ganzoo.training.outputs import MetricsLog, plot_losses, save_png
 from ganzoo.training.previews import preview_grid
 from ganzoo.training.step import TrainingStep
 from ganzoo.training.streams import capture_run_streams, restore_run_streams, seed_everything
+from ganzoo.training.trackers import build_tracker
 
 logger = logging.getLogger("ganzoo.training")
 
@@ -81,12 +83,11 @@ class Trainer:
         self.directory = Path(directory)
         self.new_directory = state is None if new_directory is None else new_directory
         self.host = host or get_host()
-        #: The lifecycle hooks of this run; a plugin whose hook raises is left out (see ganzoo.plugins).
-        self.hooks = self.host.run_hooks()
         self._run_directory: rundir.RunDirectory | None = None
         self.step = 0
         self.status = "created"
         self._stop_signal: int | None = None
+        self._stop_reason: str | None = None
         train = config["train"]
         # Every process builds the same networks from the same seed; each then draws its own
         # random streams (dropout, augmentation, noise) from seed + rank.
@@ -98,6 +99,10 @@ class Trainer:
             self.device = torch.device("cuda", self.group.local_rank)
         amp = check_amp(str(train["amp"]), self.device)
         self.built: BuiltRun = build_run(config, self.host.registry, self.device)
+        #: The run's tracker (``tracker=NAME``), followed by the main process only; ``None`` when off.
+        self.tracker = build_tracker(config, self.host.registry, build=self.is_main_process)
+        #: The lifecycle hooks of this run, plugins' and the tracker's; one that raises is left out (see ganzoo.plugins).
+        self.hooks = self.host.run_hooks(self.tracker, str(config["tracker"]["name"]))
         self.updates = TrainingStep(self.built, group=self.group, amp=amp)
         self.feed = BatchFeed(self.built.dataset, train, self.group, self.device)
         self.loader = self.feed.loader
@@ -152,25 +157,19 @@ class Trainer:
 
         Args:
             directory: The run directory, or a checkpoint file.
-            words: Settings to change, limited to ``train.*`` (e.g. ``train.steps=2000`` to train longer)
-                and ``out=DIR``.
+            words: Settings to change, limited to ``train.*`` (e.g. ``train.steps=2000`` to train longer),
+                ``tracker`` and ``tracker.*`` (follow the rest of the run elsewhere), and ``out=DIR``.
 
         Raises:
             CheckpointError: If there is no usable checkpoint.
-            ConfigError: If a word changes anything but ``train.*`` and ``out``, or ``out`` holds files.
+            ConfigError: If a word changes anything but ``train.*``, the tracker and ``out``, or ``out`` holds files.
             RunLockedError: If another process is training in the run directory.
         """
         from ganzoo.config import apply_words
         from ganzoo.settings import check_run_settings
 
-        words = list(words or [])
-        outs = [word for word in words if word.split("=", 1)[0].strip() == "out"]
-        words = [word for word in words if word not in outs]
-        for word in words:
-            if not word.startswith("train."):
-                raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* settings (and out=DIR) may change")
+        words, out = rundir.resume_words(words or [])
         source = Path(directory)
-        out = Path(outs[-1].split("=", 1)[1].strip()) if outs else None
         target, new = rundir.resume_directory(source, out, check_lock=distributed.is_main_launch())
         state = ckpt.load_checkpoint(source)
         config = check_run_settings(apply_words(state["config"], words))
@@ -243,11 +242,7 @@ class Trainer:
         if not self.is_main_process:
             return path
         ckpt.save_checkpoint(path, state)
-        atomic_write_text(folder / ckpt.LATEST, path.name + "\n")
-        keep = int(self.config["train"]["keep_checkpoints"])
-        if keep > 0:
-            for old in sorted(folder.glob("step_*.pt"))[:-keep]:
-                old.unlink(missing_ok=True)
+        ckpt.publish_checkpoint(path, int(self.config["train"]["keep_checkpoints"]))
         self.hooks("ganzoo_checkpoint_saved", run=self, step=self.step, path=path)
         return path
 
@@ -296,6 +291,19 @@ class Trainer:
                 scheduler.step()
         return batch
 
+    def request_stop(self, reason: str) -> None:
+        """End the run after this step with a checkpoint, as ``"stopped"`` (a sweep pruning a trial); it can be resumed."""
+        if self._stop_reason is None:
+            self._stop_reason = reason
+            logger.info("stopping after this step: %s", reason)
+
+    def _agree_on_stop(self) -> None:
+        """Every process must stop at the same step: a signal or a request in any one stops them all."""
+        if distributed.any_process(self._stop_signal is not None, self.device) and self._stop_signal is None:
+            self._stop_signal = signal.SIGTERM
+        if distributed.any_process(self._stop_reason is not None, self.device) and self._stop_reason is None:
+            self._stop_reason = "stopped by the main process"
+
     def _request_stop(self, signum: int, frame: Any) -> None:
         if self._stop_signal is not None:  # a second Ctrl-C: stop at once
             raise KeyboardInterrupt
@@ -338,7 +346,7 @@ class Trainer:
             self._close_directory(error)
             raise
         log_every, sample_every, checkpoint_every = (int(train[k]) for k in ("log_every", "sample_every", "checkpoint_every"))
-        previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)} if _main_thread() else {}
+        previous = {s: signal.signal(s, self._request_stop) for s in (signal.SIGINT, signal.SIGTERM)} if threading.current_thread() is threading.main_thread() else {}
         progress = tqdm(total=self.total_steps, initial=self.step, unit="step", dynamic_ncols=True, disable=not train["progress"] or not self.is_main_process)
         self.status = "failed"
         started = time.perf_counter()
@@ -353,21 +361,22 @@ class Trainer:
                 self._last_losses.update(self.train_step(self._next_batch()))
                 self.step += 1
                 progress.update(1)
-                # Every process must stop at the same step.
-                if self.group.enabled and distributed.any_process(self._stop_signal is not None, self.device) and self._stop_signal is None:
-                    self._stop_signal = signal.SIGTERM
                 last = self.step == self.total_steps
                 evaluated = self.evaluation.run_if_due(last)  # {} unless an evaluation step
                 if self._last_losses and (self.step % log_every == 0 or last):
                     self._log(metrics, {**self._last_losses, **evaluated}, progress)
                 elif evaluated and metrics is not None:
                     metrics.write(self.step, evaluated)
+                    self.hooks("ganzoo_step_end", run=self, step=self.step, losses=evaluated)
                 if sample_every and (self.step % sample_every == 0 or last):
                     self.write_samples()
-                if (checkpoint_every and self.step % checkpoint_every == 0) or last or self._stop_signal:
+                if self.group.enabled:
+                    self._agree_on_stop()
+                stopping = self._stop_signal is not None or self._stop_reason is not None
+                if (checkpoint_every and self.step % checkpoint_every == 0) or last or stopping:
                     self.save_checkpoint()
-                if self._stop_signal is not None:
-                    self.status = "interrupted"
+                if stopping:
+                    self.status = "interrupted" if self._stop_signal is not None else "stopped"
                     break
             else:
                 self.status = "completed"
@@ -389,9 +398,3 @@ class Trainer:
         elapsed = time.perf_counter() - started
         logger.info("%s after %d steps (%.1f s); outputs in %s", self.status, self.step, elapsed, self.directory)
         return self.status
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()
