@@ -1,16 +1,21 @@
-"""Train recipes briefly and copy each run's last sample grid into the documentation.
+"""Train recipes and copy each run's last sample grid, loss curves and figures into the documentation.
 
-Run from the repository root before a release; the recipe pages show the images it writes::
+Run from the repository root before a release; the recipe pages show what it writes. With no
+``--budget``, each recipe is trained with its own defaults to its full length, so that its page shows
+what the recipe reaches::
 
-    python docs/make_recipe_samples.py --budget train.steps=300 dcgan vanilla cgan wgan-gp
-    python docs/make_recipe_samples.py --budget train.steps=150 pix2pix exgan
-    python docs/make_recipe_samples.py --budget train.steps=60 cyclegan
+    python docs/make_recipe_samples.py                        # every shipped recipe, full length
+    python docs/make_recipe_samples.py dcgan pix2pix          # some of them
+    python docs/make_recipe_samples.py --budget train.steps=300 cgan   # a short run, marked as such
 
-Each recipe is trained with its own defaults through the ``ganzoo train`` command, changed only by the
-budget words, in a temporary run directory. The last grid of ``samples/`` is copied to
-``docs/_static/recipes/NAME.png`` and the command, the number of steps and images and the wall-clock
-time are recorded in ``docs/_static/recipes/samples.json`` (entries of recipes not trained this time
-are kept). With no recipe named, every shipped recipe is trained.
+Each recipe is trained through the ``ganzoo train`` command, changed only by the budget words, in a
+temporary run directory. The last grid of ``samples/`` is copied to ``docs/_static/recipes/NAME.png``,
+``loss_curves.png`` to ``NAME-losses.png``, and the trained generator is measured with ``ganzoo
+eval``'s defaults for the recipe (the digits-feature FID of 1,000 samples against the training
+digits; for paired image-to-image recipes also the L1 distance on the test split). The command, the
+steps and images, the figures and the wall-clock time are recorded in
+``docs/_static/recipes/samples.json`` (entries of recipes not trained this time are kept; several
+copies of the script may run at once on different recipes).
 """
 
 from __future__ import annotations
@@ -42,9 +47,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--budget",
         action="append",
-        required=True,
+        default=[],
         metavar="KEY=VALUE",
-        help="a train.* setting that bounds the run, e.g. train.steps=300 (repeatable)",
+        help="a train.* setting that shortens the run, e.g. train.steps=300 (repeatable; default: the full run)",
     )
     parser.add_argument("recipes", nargs="*", metavar="RECIPE", help="recipes to train (default: all)")
     args = parser.parse_args(argv)
@@ -74,8 +79,14 @@ def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, obje
     steps = int(grids[-1].stem.split("_")[1])
     batch_size = int(config["train"]["batch_size"])
     shutil.copyfile(grids[-1], TARGET / f"{recipe}.png")
+    shutil.copyfile(run_directory / "loss_curves.png", TARGET / f"{recipe}-losses.png")
+    from ganzoo.metrics import evaluate_checkpoint
+
+    values, _, _, _ = evaluate_checkpoint(str(run_directory), metrics=None, n=1000, features="digits", device="cpu", seed=0)
     return {
         "command": "ganzoo train " + " ".join(words),
+        "full": not budget,
+        "figures": {key: round(float(value), 4) for key, value in values.items()},
         "steps": steps,
         "batch_size": batch_size,
         "images": steps * batch_size,
@@ -91,14 +102,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     recipes = args.recipes or recipe_names()
     TARGET.mkdir(parents=True, exist_ok=True)
-    record = json.loads(RECORD.read_text(encoding="utf-8")) if RECORD.exists() else {}
     for recipe in recipes:
         load_recipe(recipe)  # fail early on a recipe that does not load
         with tempfile.TemporaryDirectory(prefix=f"ganzoo-{recipe}-") as folder:
             print(f"{recipe}: ganzoo train recipe={recipe} {' '.join(args.budget)}", flush=True)
             entry = train(recipe, args.budget, Path(folder) / "run")
+        # Read and written after every recipe, so that an interrupted batch keeps what it finished
+        # and copies of this script training other recipes meanwhile keep theirs.
+        record = json.loads(RECORD.read_text(encoding="utf-8")) if RECORD.exists() else {}
         record[recipe] = entry
-        # Written after every recipe, so an interrupted batch keeps what it finished.
         RECORD.write_text(json.dumps(dict(sorted(record.items())), indent=2) + "\n", encoding="utf-8")
         print(f"{recipe}: {entry['steps']} steps in {entry['seconds']} s -> {TARGET / (recipe + '.png')}", flush=True)
     return 0

@@ -180,9 +180,10 @@ def test_every_recipe_sample_has_its_record() -> None:
     folder = DOCS / ganzoo_docs.SAMPLES_FOLDER
     record_path = folder / ganzoo_docs.SAMPLES_RECORD
     records = json.loads(record_path.read_text(encoding="utf-8")) if record_path.exists() else {}
-    images = {path.stem for path in folder.glob("*.png")}
+    images = {path.stem for path in folder.glob("*.png") if not path.stem.endswith("-losses")}
     assert images == set(records), "every sample image needs its entry in samples.json, and the reverse"
     for name, record in records.items():
         assert name in recipe_names()
-        assert record["command"].startswith(f"ganzoo train recipe={name} ")
+        assert f"{record['command']} ".startswith(f"ganzoo train recipe={name} ")
+        assert not (folder / f"{name}-losses.png").exists() or record.get("figures"), "loss curves come with their figures"
         assert record["steps"] > 0 and record["images"] == record["steps"] * record["batch_size"]

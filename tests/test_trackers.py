@@ -157,3 +157,19 @@ def test_bad_tracker_settings_are_refused_before_anything_is_written(
 def test_a_tracker_name_with_no_tracker_installed_says_where_trackers_come_from(tmp_path: Path) -> None:
     with pytest.raises(UnknownPartError, match="no tracker is installed.*ganzoo-mlflow"):
         Trainer.create(resolve_run_config([*WORDS, f"out={tmp_path / 'run'}", "train.steps=2", "tracker=mlflow"]), host=host(False))
+
+
+def test_listing_trackers_says_where_they_come_from_or_lists_them(capsys: pytest.CaptureFixture[str]) -> None:
+    from ganzoo.cli import main
+    from ganzoo.plugins import set_host
+
+    previous = set_host(host(False))
+    try:
+        assert main(["list", "tracker"]) == 0
+        assert "no tracker is installed: trackers come from plugins" in capsys.readouterr().out
+        set_host(host())
+        assert main(["list", "tracker"]) == 0
+        listing = capsys.readouterr().out
+        assert "recording" in listing and "ganzoo-trackers" in listing
+    finally:
+        set_host(previous)

@@ -492,6 +492,15 @@ def _length(recipe: dict[str, Any]) -> str:
     return "the length its command line gives"
 
 
+#: How the figures of a sample record are named on a recipe page.
+FIGURE_NAMES = {"fid": "digits FID", "baseline/fid": "the held-out real digits' FID", "l1": "L1 on the test split", "classes": "classes", "classes_balance": "smallest class's share"}
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
 def _full_recipe(name: str) -> dict[str, Any]:
     """A registered recipe with every setting present (the run defaults filled in)."""
     from ganzoo.training.recipes import load_recipe, with_defaults
@@ -628,31 +637,42 @@ class RecipeDirective(GeneratedDirective):
                 logger.warning("%s is not a valid sample record: %s", record_path, error, location=self.get_location())
         if not image.is_file() or not record:
             return lines + [
-                "Not generated yet. ``python docs/make_recipe_samples.py --budget train.steps=N "
-                f"{name}`` trains the recipe briefly and stores its last sample grid here.",
+                f"Not generated yet. ``python docs/make_recipe_samples.py {name}`` trains the recipe with its "
+                "defaults and stores its last sample grid, loss curves and figures here.",
                 "",
             ]
         shown = ", ".join(str(t) for t in recipe.get("samples", {}).get("show", ["fake"]))
+        full = bool(record.get("full"))
+        run = "a full run with the recipe's defaults" if full else "a short run"
         lines += [
             f".. image:: /{SAMPLES_FOLDER}/{name}.png",
             f"   :alt: samples of the {name} recipe after {record.get('steps')} steps",
             "   :class: ganzoo-sample",
             "",
             escape_text(
-                f"The last sample grid ({shown}) of a short run: {record.get('steps'):,} steps of batch "
+                f"The last sample grid ({shown}) of {run}: {record.get('steps'):,} steps of batch "
                 f"{record.get('batch_size')} ({record.get('images'):,} images), trained on "
                 f"{record.get('device')} with ganzoo {record.get('ganzoo')} and torch {record.get('torch')} "
-                f"({record.get('date')}) in {record.get('seconds')} s of wall-clock time, start-up included "
-                "(times vary with the machine and how busy it is). "
-                f"The recipe's full length is {_length(recipe)}, so expect far better samples from a full "
-                "run. Made with:"
+                f"({record.get('date')}) in {_duration(float(record.get('seconds', 0)))} of wall-clock time, start-up "
+                "and evaluations included (times vary with the machine and how busy it is)."
+                + ("" if full else f" The recipe's full length is {_length(recipe)}, so expect far better samples from a full run.")
             ),
             "",
-            ".. code-block:: console",
-            "",
-            f"   $ {record.get('command')}",
-            "",
         ]
+        figures = record.get("figures") or {}
+        if figures:
+            measured = ", ".join(f"{FIGURE_NAMES.get(key, key)} {value:.4g}" for key, value in figures.items())
+            lines += [escape_text(f"Measured afterwards with ganzoo eval's defaults for the recipe: {measured}."), ""]
+        curves = Path(self.env.srcdir) / SAMPLES_FOLDER / f"{name}-losses.png"
+        self.env.note_dependency(str(curves))
+        if curves.is_file():
+            lines += [
+                f".. image:: /{SAMPLES_FOLDER}/{name}-losses.png",
+                f"   :alt: the losses of the {name} recipe over its run",
+                "   :class: ganzoo-sample",
+                "",
+            ]
+        lines += ["Made with:", "", ".. code-block:: console", "", f"   $ {record.get('command')}", ""]
         return lines
 
 

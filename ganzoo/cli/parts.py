@@ -24,6 +24,9 @@ def _list(args: argparse.Namespace) -> int:
     if kind is not None and kind not in registry.kinds():
         if pattern is None and any(ch in kind for ch in "*?["):
             kind, pattern = None, kind  # `ganzoo list '*gan'`: a pattern over every kind
+        elif kind == "tracker":
+            print("no tracker is installed: trackers come from plugins, such as ganzoo-mlflow and ganzoo-wandb (pip install one)")
+            return 0
         else:
             registry.check_kind(kind)
     parts = registry.list(kind, pattern or "*")
