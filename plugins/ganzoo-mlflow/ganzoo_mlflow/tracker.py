@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -297,7 +298,10 @@ class MlflowTracker(Tracker):
 
     @contextmanager
     def _http_limits(self) -> Iterator[None]:
-        """MLflow's HTTP retries and timeout bounded while it is called; those set in the environment win."""
+        """MLflow's HTTP retries and timeout bounded while it is called; those set in the environment win.
+
+        urllib3's warning for each retry is held back meanwhile: a failure is reported once, by ganzoo.
+        """
         limits = {
             "MLFLOW_HTTP_REQUEST_TIMEOUT": str(self.http_timeout),
             "MLFLOW_HTTP_REQUEST_MAX_RETRIES": str(self.http_retries),
@@ -305,9 +309,13 @@ class MlflowTracker(Tracker):
         }
         added = {key: value for key, value in limits.items() if key not in os.environ}
         os.environ.update(added)
+        retries = logging.getLogger("urllib3.connectionpool")
+        level = retries.level
+        retries.setLevel(logging.ERROR)
         try:
             yield
         finally:
+            retries.setLevel(level)
             for key in added:
                 os.environ.pop(key, None)
 
