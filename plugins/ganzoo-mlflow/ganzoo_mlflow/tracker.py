@@ -39,7 +39,7 @@ STATUSES = {"completed": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"
 #: Metrics wait this long at most before they are sent (and at every checkpoint and the end).
 FLUSH_SECONDS = 5.0
 
-__all__ = ["MlflowTracker", "RECORD_FILE", "STATUSES", "resolve_tracking_uri"]
+__all__ = ["RECORD_FILE", "STATUSES", "MlflowTracker", "resolve_tracking_uri"]
 
 
 def resolve_tracking_uri(setting: str, run_directory: Path) -> str:
@@ -261,6 +261,8 @@ class MlflowTracker(Tracker):
         self.client.update_run(self.active_run_id, status="RUNNING")
         before = dict(existing.data.params)
         tags = self._tags(run) | {"ganzoo.resumed_at_step": str(run.step)}
+        if self.run_name:  # a name given at the resume renames the run
+            tags["mlflow.runName"] = self.run_name
         if self.description:
             tags["mlflow.note.content"] = self.description
         differences = names.changed(before, params)

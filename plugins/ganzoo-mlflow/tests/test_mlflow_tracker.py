@@ -15,6 +15,7 @@ from ganzoo_mlflow.tracker import RECORD_FILE, resolve_tracking_uri
 from mlflow.tracking import MlflowClient
 
 from ganzoo.cli import main
+from ganzoo.training import Trainer, resolve_run_config
 from ganzoo.training.outputs import read_metrics
 
 WORDS = [
@@ -154,3 +155,23 @@ def test_keys_and_settings_become_names_and_values_mlflow_accepts() -> None:
     assert flat["train.steps"] == "4" and flat["train.metrics"] == '["fid", "classes"]' and flat["empty"] == "{}"
     assert len(flat["note"]) == names.MAX_PARAM_VALUE and flat["note"].endswith("…")
     assert [len(batch) for batch in names.batches(list(range(250)), names.MAX_PARAMS_PER_BATCH)] == [100, 100, 50]
+
+
+def test_a_failed_run_ends_failed_and_a_stopped_one_killed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    runs = tmp_path / "runs"
+    words = [word for word in WORDS if word != "train"]
+    failing = Trainer.create(resolve_run_config([*words, f"out={runs / 'failing'}", "train.steps=4"]))
+    monkeypatch.setattr(failing, "train_step", lambda batch: (_ for _ in ()).throw(RuntimeError("out of memory")))
+    with pytest.raises(RuntimeError, match="out of memory"):
+        failing.fit()
+    assert not (runs / "failing").exists()  # nothing to resume: the record went with the folder
+    client = MlflowClient(f"sqlite:///{runs / 'mlruns.db'}")
+    (failed,) = client.search_runs([client.get_experiment_by_name("dcgan").experiment_id], "tags.`ganzoo.status` = 'failed'")
+    assert failed.info.status == "FAILED"
+
+    stopping = Trainer.create(resolve_run_config([*words, f"out={runs / 'stopping'}", "train.steps=4"]))
+    stopping.request_stop("pruned")
+    assert stopping.fit() == "stopped"
+    stopped = client.get_run(run_id_of(runs / "stopping"))
+    assert stopped.info.status == "KILLED" and stopped.data.tags["ganzoo.status"] == "stopped"
+    assert "checkpoints/step_00000001.pt" in artifacts(client, stopped.info.run_id)
