@@ -122,8 +122,11 @@ def test_a_resumed_run_keeps_its_tracker_and_may_change_its_settings(tmp_path: P
     CALLS.clear()
     resumed = Trainer.resume(out, ["train.steps=4", "tracker.project=other"], host=host())
     assert resumed.tracker.project == "other" and resumed.config["tracker"]["project"] == "other"
+    assert resumed.resumed_from == out and resumed.directory == out
     resumed.fit()
     assert CALLS[0] == ("run_start", 2)
+    elsewhere = Trainer.resume(out, [f"out={tmp_path / 'other'}"], host=host())
+    assert elsewhere.resumed_from == out and elsewhere.directory == tmp_path / "other"
     with pytest.raises(ConfigError, match="only train.* and tracker settings"):
         Trainer.resume(out, ["loss.r1.weight=2"], host=host())
 

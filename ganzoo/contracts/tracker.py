@@ -29,7 +29,9 @@ class Tracker:
     Subclass it and override what the tracker records. ``run`` is the
     :class:`~ganzoo.training.Trainer`: ``run.directory`` (the run directory, where a tracker can keep
     the id of its own run so that a resume continues it), ``run.config`` (the resolved configuration),
-    ``run.step`` (the step it starts from: above 0 after a resume).
+    ``run.step`` (the step it starts from: above 0 after a resume), ``run.resumed_from`` (the run
+    directory or checkpoint a resumed run continues, which differs from ``run.directory`` for a run
+    continued elsewhere with ``out=OTHER``; ``None`` for a new run).
     """
 
     def run_start(self, run: Any) -> None:

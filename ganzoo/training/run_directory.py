@@ -353,3 +353,9 @@ def resume_words(words: list[str]) -> tuple[list[str], Path | None]:
         if not word.startswith(("train.", "tracker=", "tracker.")):
             raise ConfigError(f"'{word}': a resumed run keeps its configuration; only train.* and tracker settings (and out=DIR) may change")
     return settings, (Path(outs[-1].split("=", 1)[1].strip()) if outs else None)
+
+
+def divergence_advice(directory: Path) -> str:
+    """What to do after losses became non-finite: where to resume from, if anywhere, and what to change."""
+    last = f"The last good checkpoint is in {directory / 'checkpoints'} (resume={directory})"
+    return f"{last if has_checkpoint(directory) else 'No checkpoint had been saved yet'}; lower the learning rates or set train.on_nonfinite=skip"

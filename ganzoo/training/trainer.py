@@ -88,6 +88,8 @@ class Trainer:
         self.status = "created"
         self._stop_signal: int | None = None
         self._stop_reason: str | None = None
+        #: The run directory or checkpoint a resumed run continues (``None`` for a new run).
+        self.resumed_from: Path | None = None
         train = config["train"]
         # Every process builds the same networks from the same seed; each then draws its own
         # random streams (dropout, augmentation, noise) from seed + rank.
@@ -177,7 +179,9 @@ class Trainer:
         if new:
             rundir.check_output_directory(target)
         config["out"] = str(target)
-        return cls(config, target, host=host, state=state, new_directory=new)
+        trainer = cls(config, target, host=host, state=state, new_directory=new)
+        trainer.resumed_from = source
+        return trainer
 
     def _total_steps(self) -> int:
         train = self.config["train"]
@@ -235,7 +239,7 @@ class Trainer:
         stop = self.config["train"]["on_nonfinite"] == "stop"
         bad = [key for key, value in self._last_losses.items() if stop and not torch.isfinite(value).all()]
         if bad:
-            raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped without saving. {self._divergence_advice()}")
+            raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped without saving. {rundir.divergence_advice(self.directory)}")
         if self.group.enabled:
             distributed.check_replicas_agree(self.built.networks)
         state = self.state_dict()
@@ -265,7 +269,7 @@ class Trainer:
         values = {key: float(value) for key, value in losses.items()}  # one device sync per log step
         bad = [key for key, value in values.items() if not math.isfinite(value)]
         if bad and self.config["train"]["on_nonfinite"] == "stop":
-            raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped. {self._divergence_advice()}")
+            raise DivergenceError(f"step {self.step}: {', '.join(bad)} became non-finite; training stopped. {rundir.divergence_advice(self.directory)}")
         for name, optimizer in self.updates.optimizers.items():
             values[f"lr/{name}"] = optimizer.param_groups[0]["lr"]
         values |= self.updates.augment_values()  # augment/p for ADA
@@ -276,10 +280,6 @@ class Trainer:
         self.hooks("ganzoo_step_end", run=self, step=self.step, losses=values)
         if progress is not None:
             progress.set_postfix({k: f"{v:.3g}" for k, v in values.items() if k.startswith(("D/", "G/"))}, refresh=False)
-
-    def _divergence_advice(self) -> str:
-        last = f"The last good checkpoint is in {self.directory / 'checkpoints'} (resume={self.directory})"
-        return f"{last if rundir.has_checkpoint(self.directory) else 'No checkpoint had been saved yet'}; lower the learning rates or set train.on_nonfinite=skip"
 
     # --- the loop ---------------------------------------------------------------------------------
 

@@ -145,7 +145,8 @@ class MlflowTracker(Tracker):
                 self._continue(continued, run, params)
             else:
                 experiment_id = self._experiment_id(experiment, uri)
-                parent = record.get("run_id", "")
+                # A run continued elsewhere (out=OTHER) names the MLflow run of the directory it came from.
+                parent = record.get("run_id", "") or read_record(_run_directory_of(getattr(run, "resumed_from", None))).get("run_id", "")
                 self._create(experiment_id, run, params, parent=parent)
             config_file = directory / "config.yaml"
             if config_file.is_file():
@@ -329,6 +330,16 @@ def read_record(directory: Path) -> dict[str, str]:
     except (OSError, ValueError):
         return {}
     return {str(key): str(value) for key, value in record.items()} if isinstance(record, dict) else {}
+
+
+def _run_directory_of(resumed_from: Path | None) -> Path:
+    """The run directory a resumed run came from: the folder given, or the run holding the checkpoint file."""
+    if resumed_from is None:
+        return Path("/nonexistent")
+    source = Path(resumed_from)
+    if source.is_file():
+        source = source.parent.parent if source.parent.name == "checkpoints" else source.parent
+    return source
 
 
 def _user() -> str:

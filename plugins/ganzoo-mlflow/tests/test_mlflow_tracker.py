@@ -99,6 +99,7 @@ def test_a_resume_continues_the_same_mlflow_run_and_a_resume_elsewhere_starts_a_
     assert main(["train", f"resume={first}", f"out={second}", "train.steps=6"]) == 0
     other = client.get_run(run_id_of(second))
     assert other.info.run_id != run_id and other.data.tags["ganzoo.resumed_from_step"] == "4"
+    assert other.data.tags["ganzoo.parent_run_id"] == run_id  # the run it was continued from
     assert [step for step, _ in history(client, other.info.run_id, "D/adversarial")] == [6]
 
     third = runs / "third"  # tracker.run_id names the MLflow run a continuation elsewhere goes on with
