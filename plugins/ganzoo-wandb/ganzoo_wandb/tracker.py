@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ganzoo.contracts import Tracker
-
 from ganzoo_wandb.record import RECORD_FILE, read_record, write_record
 
 logger = logging.getLogger(__name__)
@@ -76,8 +75,8 @@ class WandbTracker(Tracker):
         job_type: str = "train",
         tags: list[str] | None = None,
         notes: str = "",
-        dir: str = "",  # noqa: A002  (the word users type: tracker.dir=...)
-        id: str = "",  # noqa: A002  (tracker.id=..., as wandb.init's own)
+        dir: str = "",
+        id: str = "",
         log_samples: bool = True,
         log_checkpoints: bool = True,
         init_timeout: float = 30.0,
@@ -109,7 +108,7 @@ class WandbTracker(Tracker):
 
         if mode not in ("online", "offline"):
             raise RuntimeError(f"WANDB_MODE={mode!r} is not a mode; set tracker.mode=online|offline|disabled")
-        if mode == "online" and not wandb.login(prompt=False, verify=False):
+        if mode == "online" and not has_credentials():
             raise RuntimeError(
                 "no W&B API key: run 'wandb login' (or set WANDB_API_KEY), or train with tracker.mode=offline "
                 "and upload later with 'wandb sync'"
@@ -119,7 +118,26 @@ class WandbTracker(Tracker):
         recorded = read_record(directory)
         run_id = self.id or recorded.get("id") or None  # None: W&B makes a new one
         elsewhere = int(run.step) > 0 and not recorded and getattr(run, "new_directory", False)
-        self.wandb_run = wandb.init(
+        try:
+            self.wandb_run = self._init(wandb, mode, run, files, run_id, elsewhere)
+        except Exception as error:
+            # W&B's own messages span lines and name its Python settings; say it in ganzoo's words.
+            cause = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            raise RuntimeError(
+                f"W&B could not start the run ({cause}); check the connection, allow longer with "
+                f"tracker.init_timeout (now {self.init_timeout:g} s), or train with tracker.mode=offline"
+            ) from error
+        self.wandb_run.define_metric(STEP_METRIC)
+        self.wandb_run.define_metric("*", step_metric=STEP_METRIC)
+        write_record(directory, {
+            "id": self.wandb_run.id, "project": self.wandb_run.project, "entity": self.wandb_run.entity or "",
+            "mode": mode, "url": self._url(mode), "folder": str(Path(self.wandb_run.dir).parent),
+        })
+        self._announce(mode, run)
+
+    def _init(self, wandb: Any, mode: str, run: Any, files: Path, run_id: str | None, elsewhere: bool) -> Any:
+        directory = Path(run.directory)
+        return wandb.init(
             project=self.project or os.environ.get("WANDB_PROJECT") or "ganzoo",
             entity=self.entity or None,
             name=self.run_name or directory.name,
@@ -137,13 +155,6 @@ class WandbTracker(Tracker):
             reinit="create_new",  # several ganzoo runs in one process (a sweep) each get their own
             settings=wandb.Settings(init_timeout=self.init_timeout, silent=self.quiet),
         )
-        self.wandb_run.define_metric(STEP_METRIC)
-        self.wandb_run.define_metric("*", step_metric=STEP_METRIC)
-        write_record(directory, {
-            "id": self.wandb_run.id, "project": self.wandb_run.project, "entity": self.wandb_run.entity or "",
-            "mode": mode, "url": self._url(mode), "folder": str(Path(self.wandb_run.dir).parent),
-        })
-        self._announce(mode, run)
 
     def _files_directory(self, run: Any) -> Path:
         """Where the ``wandb/`` folder goes, made and checked here: W&B itself would fall back to a temporary folder."""
@@ -164,7 +175,6 @@ class WandbTracker(Tracker):
 
     def _config(self, run: Any, elsewhere: bool) -> dict[str, Any]:
         from ganzoo import __version__ as ganzoo_version
-
         from ganzoo_wandb import __version__
 
         # Through JSON: tuples become lists and anything exotic its text, as W&B stores it anyway.
@@ -225,6 +235,28 @@ class WandbTracker(Tracker):
             wandb_run.summary["ganzoo/steps"] = int(run.step)
         finally:
             wandb_run.finish(exit_code=EXIT_CODES.get(status, 1))
+
+
+def has_credentials() -> bool:
+    """Whether W&B has an API key for its server, found without prompting or writing anything.
+
+    ``wandb.login(prompt=False)`` would answer too, but it says no whenever ``WANDB_MODE`` is
+    offline and it saves the server's address in W&B's settings file; this asks W&B's own lookup
+    (environment, ``.netrc``, settings) directly, falling back on the environment and ``.netrc``.
+    """
+    host = os.environ.get("WANDB_BASE_URL") or "https://api.wandb.ai"
+    try:
+        from wandb.sdk.lib.wbauth import authenticate_session
+    except ImportError:  # a wandb without this module: look where it would
+        import netrc
+        from urllib.parse import urlparse
+
+        try:
+            found = netrc.netrc(os.environ.get("NETRC")).authenticators(urlparse(host).hostname or host)
+        except (OSError, netrc.NetrcParseError):
+            found = None
+        return bool(os.environ.get("WANDB_API_KEY") or found)
+    return authenticate_session(host=host, source="ganzoo", prompt=False, update_session=False) is not None
 
 
 def final_checkpoint(directory: Path) -> Path | None:
