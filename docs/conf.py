@@ -30,7 +30,7 @@ extensions = [
     "ganzoo_docs",
 ]
 
-exclude_patterns = ["_build", "_inventories", "_static", "_recipe_notes", "Thumbs.db", ".DS_Store"]
+exclude_patterns = ["_build", "_inventories", "_static", "_recipe_notes", "_tracking", "Thumbs.db", ".DS_Store"]
 nitpicky = False
 
 # One page per shipped recipe, generated into recipes/ when the build starts (see _ext/ganzoo_docs.py).
