@@ -102,6 +102,7 @@ class WandbTracker(Tracker):
             OSError: If the W&B folder cannot be written.
         """
         mode = self.mode or os.environ.get("WANDB_MODE") or "online"
+        mode = {"dryrun": "offline", "run": "online"}.get(mode, mode)  # W&B's older names, still accepted in WANDB_MODE
         if mode == "disabled":
             return
         import wandb  # here, not at import: ganzoo loads this plugin for every command

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,11 +79,28 @@ class OfflineRun:
         return [row for row in self.history if key in row]
 
 
+def finished_records(log: Path, timeout: float = 20.0) -> list[Any]:
+    """The records of ``log`` once its ``exit`` record is written.
+
+    W&B's service writes the log in the background: ``finish()`` may return before the file holds
+    its last records, so the reader waits for them (a truncated record may even parse as a shorter one).
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = records(log)
+        except Exception:  # noqa: BLE001  (a record being written)
+            found = []
+        if any(record.WhichOneof("record_type") == "exit" for record in found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
+
+
 def read_offline_run(folder: Path) -> OfflineRun:
-    """Read ``folder`` (``.../wandb/offline-run-DATE-ID``)."""
+    """Read ``folder`` (``.../wandb/offline-run-DATE-ID``) once W&B has written all of it."""
     (log,) = Path(folder).glob("run-*.wandb")
     run = OfflineRun(folder=Path(folder))
-    for record in records(log):
+    for record in finished_records(log):
         kind = record.WhichOneof("record_type")
         if kind == "run":
             run.id, run.project, run.name = record.run.run_id, record.run.project, record.run.display_name

@@ -169,3 +169,15 @@ def test_a_bad_setting_is_refused_before_anything_is_written(
     status, _, err = train(capsys, *WORDS, f"out={out}", "train.steps=2", "tracker=wandb", word)
     assert status == 2 and message in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_evaluations_are_logged_and_the_best_checkpoint_is_the_artifact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    evaluation = ["train.steps=2", "eval.every=2", "eval.n=16", "eval.metrics=[classes]", "eval.best=classes"]
+    assert train(capsys, *WORDS, f"out={out}", *evaluation, "tracker=wandb")[0] == 0
+    assert (out / "checkpoints" / "best.pt").is_file()
+    run = only_run(out)
+    (row,) = run.rows_with("eval/classes")
+    assert row[STEP_METRIC] == 2 and row["eval/classes"] == pytest.approx(metrics(out)[-1]["eval/classes"])
+    (artifact,) = run.artifacts
+    assert [entry.path for entry in artifact.manifest.contents] == ["best.pt"] and "best" in artifact.aliases
