@@ -18,7 +18,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ganzoo.errors import DuplicatePartError, ParameterError, PluginError, UnknownPartError, did_you_mean
+from ganzoo.config import NAME_KEY
+from ganzoo.errors import (
+    DuplicatePartError,
+    ParameterError,
+    PartContractError,
+    PluginError,
+    UnknownPartError,
+    did_you_mean,
+)
 from ganzoo.packaged_files import PackagedYaml, is_packaged_file
 from ganzoo.parameters import Parameter, accepts_any_keyword, check_parameters, signature_parameters
 
@@ -134,7 +142,13 @@ class Part:
 
         Raises:
             ParameterError: Naming the unknown, ill-typed or missing parameters and the valid ones.
+            PartContractError: If the factory has a parameter called ``name``, which no slot can set.
         """
+        if self.accepts(NAME_KEY):
+            raise PartContractError(
+                f"{self.label} ({self.source}) has a parameter called '{NAME_KEY}', which a configuration slot keeps for "
+                f"the part's own name ({self.kind}: {{{NAME_KEY}: {self.name}}}); the part must call it something else"
+            )
         return check_parameters(
             self.label, self.parameters, params, open_keywords=accepts_any_keyword(self.factory)
         )

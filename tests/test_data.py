@@ -476,7 +476,7 @@ def test_torchvision_without_files_asks_for_download(tmp_path: Path) -> None:
     root = tmp_path / "no-data-here"
     for name in ("MNIST", "CIFAR10"):
         with pytest.raises(DataError, match="data.download=true") as error:
-            TorchvisionDataset(name=name, root=str(root))  # download stays off
+            TorchvisionDataset(dataset=name, root=str(root))  # download stays off
         assert str(root) in str(error.value)
     assert not root.exists() or not any(root.rglob("*"))
 
@@ -499,15 +499,23 @@ def test_torchvision_reads_local_raw_files(tmp_path: Path, name: str) -> None:
     write_idx(raw / "train-labels-idx1-ubyte", train_labels)
     write_idx(raw / "t10k-images-idx3-ubyte", train_images[:4])
     write_idx(raw / "t10k-labels-idx1-ubyte", train_labels[:4])
-    dataset = TorchvisionDataset(name=name, root=str(tmp_path))
+    dataset = TorchvisionDataset(dataset=name, root=str(tmp_path))
     assert len(dataset) == 12 and dataset.image_size == 28 and dataset.channels == 1
     item = dataset[11]
     check_item(dataset, item)
     assert int(item["label"]) == 1
     assert torch.allclose(item["image"][0], torch.from_numpy(train_images[11]).float() / 127.5 - 1)
-    test = TorchvisionDataset(name=name, root=str(tmp_path), split="test", image_size=32)
+    test = TorchvisionDataset(dataset=name, root=str(tmp_path), split="test", image_size=32)
     assert len(test) == 4
     check_item(test, test[0])
+    # The same through a run's words, as the documentation shows them.
+    from ganzoo.training import Trainer, resolve_run_config
+
+    words = [
+        "recipe=vanilla", "data=torchvision", f"data.dataset={name}", f"data.root={tmp_path}", "train.steps=1",
+        "train.batch_size=4", "train.progress=false", f"out={tmp_path / 'run'}",
+    ]
+    assert Trainer.create(resolve_run_config(words)).built.dataset.name == name
 
 
 def test_digits_per_class_keeps_a_fixed_subset_of_the_training_split() -> None:

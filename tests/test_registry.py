@@ -125,3 +125,15 @@ def test_find_returns_every_kind_with_that_name() -> None:
     registry.add(Part.from_factory("generator", "mlp", Widget, plugin="ganzoo"))
     registry.add(Part.from_factory("discriminator", "mlp", Widget, plugin="ganzoo"))
     assert [p.kind for p in registry.find("mlp")] == ["generator", "discriminator"]
+
+
+def test_a_part_with_a_parameter_called_name_is_refused_when_used() -> None:
+    from ganzoo.errors import PartContractError
+
+    def tracker_like(*, name: str = "run") -> object:
+        """A factory whose parameter no slot could set: name is the slot's own key."""
+        return object()
+
+    part = Part.from_factory("tracker", "clash", tracker_like, plugin="ganzoo-clash")
+    with pytest.raises(PartContractError, match="has a parameter called 'name'.*must call it something else"):
+        part.check({})

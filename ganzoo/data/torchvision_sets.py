@@ -40,7 +40,7 @@ class TorchvisionDataset(GanDataset):
     ``download=True``; otherwise missing files are an error.
 
     Args:
-        name: Which data set.
+        dataset: Which data set (``data=torchvision data.dataset=CIFAR10``).
         root: The folder that holds (or will receive) the files.
         split: ``"train"`` (60,000 images for the MNISTs, 50,000 for CIFAR-10) or ``"test"``
             (10,000).
@@ -55,26 +55,26 @@ class TorchvisionDataset(GanDataset):
     def __init__(
         self,
         *,
-        name: Literal["MNIST", "FashionMNIST", "CIFAR10"] = "MNIST",
+        dataset: Literal["MNIST", "FashionMNIST", "CIFAR10"] = "MNIST",
         root: str = "data",
         split: Literal["train", "test"] = "train",
         image_size: int | None = None,
         download: bool = False,
     ) -> None:
-        if name not in _SETS:
-            raise ParameterError(f"name={name!r}: expected one of {', '.join(map(repr, _SETS))}")
+        if dataset not in _SETS:
+            raise ParameterError(f"dataset={dataset!r}: expected one of {', '.join(map(repr, _SETS))}")
         if split not in ("train", "test"):
             raise ParameterError(f"split={split!r}: expected 'train' or 'test'")
         if image_size is not None:
             check_positive(image_size=image_size)
-        native_size, channels, folder = _SETS[name]
-        self.name = name
+        native_size, channels, folder = _SETS[dataset]
+        self.name = dataset
         self.root = Path(root)
         self.split = split
         self.image_size = native_size if image_size is None else image_size
         self.channels = self.source_channels = channels
         self._resize = self.image_size != native_size
-        self._dataset = self._open(name, train=split == "train", download=download, folder=folder)
+        self._dataset = self._open(dataset, train=split == "train", download=download, folder=folder)
 
     def _open(self, name: str, *, train: bool, download: bool, folder: str) -> Any:
         # Imported here so that `import ganzoo.data` stays fast for the built-in sets.
