@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ganzoo.config import is_slot
 from ganzoo.errors import did_you_mean
 from ganzoo.plugins import PluginHost
 from ganzoo.training import resolve_run_config
-
 from ganzoo_optuna.spec import SWEEP_WORDS, SweepError, SweepSpec
 
 #: The run words every trial gets unless the sweep's words set them: the trials' progress bars are off.
@@ -61,6 +61,13 @@ def _resolve(spec: SweepSpec, values: dict[str, Any]) -> dict[str, Any]:
     return resolve_run_config(spec.trial_words(values))
 
 
+def _node(config: dict[str, Any], key: str) -> Any:
+    node: Any = config
+    for part in key.split("."):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
 def _check_plain_keys(spec: SweepSpec, base: dict[str, Any]) -> None:
     """An undotted word the run does not know may be a misspelt sweep word: suggest both kinds."""
     for word in [*spec.fixed, *(f"{p.key}={p.text}" for p in spec.parameters)]:
@@ -89,14 +96,18 @@ def check_sweep(spec: SweepSpec, host: PluginHost) -> CheckedSweep:
     base = resolve_run_config([w for w in spec.fixed if w.partition("=")[0].strip() == "recipe"])
     _check_plain_keys(spec, base)
     first = _corner(spec, 0)
+    built = [first]
     for parameter in spec.parameters:
         values = parameter.choices if parameter.is_list else parameter.corners
         for value in values:
-            _resolve(spec, {**first, parameter.key: value})
-    config = _resolve(spec, first)
-    config["tracker"] = {"name": "none"}  # checked by resolving; a tracker is built only by a trial
+            config = _resolve(spec, {**first, parameter.key: value})
+            if parameter.is_list and value != first[parameter.key] and is_slot(_node(config, parameter.key)):
+                built.append({**first, parameter.key: value})  # another part: its parameters are checked by building it
     registry = host.registry
-    trainer = Trainer(config, Path(config.get("out") or "."), host=host)  # built, nothing written
+    for values in reversed(built):  # the first point last: its run is the one measured below
+        config = _resolve(spec, values)
+        config["tracker"] = {"name": "none"}  # checked by resolving; a tracker is built only by a trial
+        trainer = Trainer(config, Path(config.get("out") or "."), host=host)  # built, nothing written
     measured = _check_objective(spec, trainer, registry)
     direction = spec.direction or ("maximize" if measured.higher_is_better else "minimize")
     out = Path(spec.settings.get("out") or Path("sweeps") / Path(spec.recipe).stem)

@@ -8,7 +8,6 @@ import shutil
 from collections.abc import Iterator
 
 from ganzoo.plugins import PluginHost, get_host, set_host
-
 from ganzoo_optuna.checks import CheckedSweep, check_sweep
 from ganzoo_optuna.report import best_line, trials_table, write_plot
 from ganzoo_optuna.spec import SweepError, parse_sweep

@@ -10,7 +10,6 @@ import argparse
 from typing import Any
 
 from ganzoo import hookimpl
-
 from ganzoo_optuna.spec import SWEEP_WORDS
 
 

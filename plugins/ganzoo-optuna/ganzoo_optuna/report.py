@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ganzoo.cli.tables import table
-
 from ganzoo_optuna.trials import show_value
 
 if TYPE_CHECKING:
@@ -79,6 +78,7 @@ def write_plot(study: optuna.Study, checked: CheckedSweep, folder: SweepFolder) 
 
     matplotlib.use("Agg")  # no display: a file only
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter, NullLocator
 
     trials = [t for t in study.get_trials(deepcopy=False) if _objective_cell(t) != "-"]
     if not trials:
@@ -104,6 +104,11 @@ def write_plot(study: optuna.Study, checked: CheckedSweep, folder: SweepFolder) 
             axis.set_xticks(range(len(parameter.choices)), [str(v) for v in parameter.choices])
         elif _log_axis(parameter):
             axis.set_xscale("log")
+            axis.xaxis.set_minor_formatter(NullFormatter())  # the minor labels of a short decade overlap
+        if parameter.is_list and not position:  # a tick at each listed value, and no others
+            axis.set_xticks([float(v) for v in parameter.choices], [str(v) for v in parameter.choices])
+            axis.xaxis.set_minor_locator(NullLocator())
+        axis.ticklabel_format(axis="y", useOffset=False)
         axis.set_xlabel(parameter.key)
         axis.set_ylabel(checked.spec.objective)
         axis.grid(True, alpha=0.3)

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ganzoo.atomic import atomic_write_text
-
 from ganzoo_optuna.spec import SweepError
 
 if TYPE_CHECKING:
@@ -41,6 +40,8 @@ IDENTITY = "ganzoo_sweep"
 SQLITE_TIMEOUT = 60
 #: A RUNNING trial whose worker never recorded itself for this long was asked by a process that died at once.
 UNCLAIMED_AFTER = timedelta(seconds=60)
+#: A trial whose worker died this many times is failed rather than taken over again.
+MAX_TAKEOVERS = 2
 
 
 def trial_name(number: int) -> str:
@@ -154,7 +155,7 @@ def open_storage(url: str) -> Any:
         engine_kwargs["connect_args"] = {"timeout": SQLITE_TIMEOUT}
     try:
         return optuna.storages.RDBStorage(url, engine_kwargs=engine_kwargs)
-    except Exception as error:  # noqa: BLE001  (SQLAlchemy and driver errors of every kind)
+    except Exception as error:
         message = " ".join(str(error).split())[:300]
         raise SweepError(f"storage={url}: Optuna cannot open it ({type(error).__name__}: {message})") from error
 
@@ -273,11 +274,21 @@ def pick_trial(study: optuna.Study, folder: SweepFolder, checked: CheckedSweep) 
             if not (mine or asked_and_dropped):
                 continue  # run by a worker elsewhere (another machine's sweep folder)
             claim = folder.claim(frozen.number)
-            if claim is not None:
-                study.sampler = make_sampler(checked, frozen.number)  # for parameters it never drew
-                trial = optuna.Trial(study, frozen._trial_id)
-                trial.set_user_attr("worker", worker_name())
-                return trial, frozen, claim
+            if claim is None:
+                continue  # its worker is alive
+            study.sampler = make_sampler(checked, frozen.number)  # for parameters it never drew
+            trial = optuna.Trial(study, frozen._trial_id)
+            takeovers = int(frozen.user_attrs.get("takeovers", 0)) + 1
+            if takeovers > MAX_TAKEOVERS:  # it kills whichever process runs it: give up on it
+                message = f"its worker died {takeovers} times (a crash, a kill, or out of memory?)"
+                trial.set_user_attr("error", message)
+                study.tell(trial, state=TrialState.FAIL)
+                claim.release()
+                print(f"trial {frozen.number} failed: {message}", flush=True)
+                continue
+            trial.set_user_attr("takeovers", takeovers)
+            trial.set_user_attr("worker", worker_name())
+            return trial, frozen, claim
         if len(trials) >= int(checked.spec.trials or 0):
             return None
         study.sampler = make_sampler(checked, len(trials))

@@ -25,7 +25,6 @@ from ganzoo.errors import GanzooError
 
 if TYPE_CHECKING:
     from ganzoo.plugins import PluginHost
-
     from ganzoo_optuna.checks import CheckedSweep
     from ganzoo_optuna.spec import Parameter
     from ganzoo_optuna.study import SweepFolder
@@ -165,7 +164,7 @@ def run_trial(
         outcome = _ended(status, trainer, reporter, checked)
     finally:
         reporter.stop_following()
-    seconds = time.perf_counter() - started + float((left.user_attrs.get("seconds", 0.0) if left is not None else 0.0))
+    seconds = time.perf_counter() - started + float(left.user_attrs.get("seconds", 0.0) if left is not None else 0.0)
     if outcome.state == "interrupted":
         print(f"trial {trial.number} interrupted at step {outcome.steps}: it stays running in the study; "
               "run the same command again to resume it", flush=True)
@@ -183,7 +182,7 @@ def run_trial(
         print(f"trial {trial.number} pruned at step {outcome.steps}: {figure} ({seconds:.1f} s); its run stopped with a checkpoint", flush=True)
     else:
         trial.study.tell(trial, state=TrialState.FAIL)
-        print(f"trial {trial.number} failed after {outcome.steps} steps: {outcome.message}", flush=True)
+        print(f"trial {trial.number} failed after {outcome.steps} step{'' if outcome.steps == 1 else 's'}: {outcome.message}", flush=True)
     return outcome
 
 
