@@ -148,7 +148,8 @@ def _check_folder(out: Path) -> None:
     check_new_output(out, overwrite=False, kind="folder", option="out=")
     if out.is_dir() and is_run_directory(out):
         raise SweepError(f"out={out} is a run directory; a sweep needs its own folder, e.g. out=sweeps/NAME")
-    from ganzoo_optuna.study import MARKER
+    from ganzoo_optuna.study import MARKER, SWEEP_LOCK
 
-    if out.is_dir() and not (out / MARKER).is_file() and any(out.iterdir()):
+    # A worker starting the sweep takes its lock first, then writes the marker: either says "a sweep".
+    if out.is_dir() and not (out / MARKER).is_file() and not (out / SWEEP_LOCK).is_file() and any(out.iterdir()):
         raise SweepError(f"out={out} holds files and no {MARKER}: it is not a sweep folder; choose another out=")

@@ -37,11 +37,11 @@ def test_a_grid_runs_exactly_its_values_and_reports_them(tmp_path: Path, capsys:
         assert trial.value == trial.intermediate_values[20]  # score=final: the last evaluation
         assert trial.user_attrs["steps"] == 20
     # One line per trial start and end, then the table, the plot and the best run.
-    assert len(re.findall(r"^trial \d started: loss\.r1\.weight=", printed, flags=re.M)) == 3
-    assert len(re.findall(r"^trial \d complete: eval/fid [\d.]+ after 20 steps", printed, flags=re.M)) == 3
+    assert len(re.findall(r"^trial \d started: loss\.r1\.weight=", printed, flags=re.MULTILINE)) == 3
+    assert len(re.findall(r"^trial \d complete: eval/fid [\d.]+ after 20 steps", printed, flags=re.MULTILINE)) == 3
     header = next(line for line in printed.splitlines() if line.startswith("TRIAL"))
     assert header.split() == ["TRIAL", "STATE", "loss.r1.weight", "eval/fid", "STEPS", "RUN"]
-    assert re.search(r"^0\s+complete\s+\S+\s+[\d.]+\s+20\s+\S+trial-0000$", printed, flags=re.M)
+    assert re.search(r"^0\s+complete\s+\S+\s+[\d.]+\s+20\s+\S+trial-0000$", printed, flags=re.MULTILINE)
     assert (out / "sweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     best = min(trials, key=lambda t: t.value)
     run = out / f"trial-{best.number:04d}"
@@ -89,7 +89,7 @@ def test_a_pruned_trial_stops_its_run_with_a_checkpoint(tmp_path: Path, capsys: 
     assert (run / "checkpoints" / "latest").read_text().strip() == "step_00000010.pt"
     assert Trainer.resume(run).step == 10  # stopped, not failed: the run can go on
     assert "trial 0 pruned at step 10: eval/fid" in printed
-    assert re.search(r"^0\s+pruned\s+\S+\s+[\d.]+ @10\s+10\s", printed, flags=re.M)
+    assert re.search(r"^0\s+pruned\s+\S+\s+[\d.]+ @10\s+10\s", printed, flags=re.MULTILINE)
     assert "best: none yet" in printed
 
 
@@ -100,7 +100,7 @@ def test_a_failing_trial_is_recorded_and_the_sweep_goes_on(tmp_path: Path, capsy
     states = {t.params["optim.discriminator.lr"]: t for t in load(out).trials}
     assert states[1e30].state == TrialState.FAIL and "non-finite" in states[1e30].user_attrs["error"]
     assert states[2e-4].state == TrialState.COMPLETE
-    assert re.search(r"^trial \d failed after \d+ steps?: step \d+: .* became non-finite", printed, flags=re.M)
+    assert re.search(r"^trial \d failed after \d+ steps?: step \d+: .* became non-finite", printed, flags=re.MULTILINE)
 
 
 def test_score_best_takes_the_best_evaluation_and_names_the_best_checkpoint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -132,7 +132,7 @@ def test_help_lists_the_command_from_the_plugin(capsys: pytest.CaptureFixture[st
 
 BAD = [
     (["loss.r1.wieght=1,4"], "unknown parameter 'wieght'; did you mean 'weight'?"),
-    (["los.r1.weight=1,4"], "los"),
+    (["los.r1.weight=1,4"], "unknown setting 'los.r1.weight'; did you mean 'loss'?"),
     (["loss.r1.weight=1,4", "trails=2"], "no sweep or run setting 'trails'; did you mean 'trials'"),
     (["generator.ngff=4,8"], "unknown parameter 'ngff'; did you mean 'ngf'?"),
     (["generator=dcgan,nosuch"], "unknown generator 'nosuch'"),
