@@ -3,8 +3,9 @@
 Every value of every list, and both bounds of every range, is resolved into a run configuration with
 the fixed words (the other parameters at their first value or lower bound): an unknown setting or a
 value that does not fit is refused with ganzoo's own message. The first point is then built as a run
-(its data set, networks, losses and evaluation; no directory), which checks the parts' parameters and
-tells whether the runs measure the objective at all.
+(its data set, networks, losses and evaluation; no directory), and so is every other part a list
+selects (``generator=dcgan,resnet``): that checks the parts' names and parameters, and tells whether
+the runs measure the objective at all.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def _describe(checked: CheckedSweep, done: int) -> str:
     swept = " ".join(f"{p.key}={p.text}" for p in spec.parameters)
     how = f"a grid of {spec.grid_size} points" if spec.is_grid else "a TPE search"
     direction = "lower" if checked.direction == "minimize" else "higher"
-    resumed = f", {done} trials already in the study" if done else ""
+    resumed = f" ({done} already in the study)" if done else ""
     return (
         f"sweep '{checked.study}': {how} over {swept}, {spec.trials} trials{resumed}; {spec.objective} "
         f"({spec.score} evaluation, {direction} is better), pruner {spec.pruner}; storage {checked.storage}; runs in {checked.out}"

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ganzoo.errors import ConfigError, did_you_mean
@@ -98,6 +98,13 @@ class SweepSpec:
         parameters: The swept parameters, in the order given.
         fixed: The words passed unchanged to every trial.
         recipe: The recipe's name (from ``recipe=``).
+        trials: ``trials=``, or the grid's size.
+        objective: The logged value optimised, ``eval/NAME``.
+        direction: ``minimize`` or ``maximize`` when ``direction=`` is given, else ``None`` (the measure's own).
+        score: ``final`` or ``best``.
+        pruner: ``median``, ``none`` or ``threshold:VALUE``.
+        threshold: The threshold pruner's value.
+        seed: The sampler's seed.
     """
 
     settings: dict[str, str]
@@ -110,7 +117,7 @@ class SweepSpec:
     score: str = "final"
     pruner: str | None = None
     seed: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    threshold: float | None = None
 
     @property
     def is_grid(self) -> bool:
@@ -301,7 +308,7 @@ def _read_settings(spec: SweepSpec) -> None:
         name, _, value = spec.pruner.partition(":")
         if name == "threshold":
             try:
-                spec.extra["threshold"] = float(value)
+                spec.threshold = float(value)
             except ValueError:
                 raise SweepError(f"pruner={settings['pruner']}: write pruner=threshold:VALUE with a number, e.g. pruner=threshold:200") from None
         elif spec.pruner not in ("median", "none"):

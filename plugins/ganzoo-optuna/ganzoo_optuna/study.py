@@ -169,7 +169,7 @@ def make_pruner(checked: CheckedSweep) -> optuna.pruners.BasePruner:
         return optuna.pruners.MedianPruner()
     if spec.pruner == "none":
         return optuna.pruners.NopPruner()
-    threshold = float(spec.extra["threshold"])
+    threshold = float(spec.threshold or 0.0)
     if checked.direction == "minimize":
         return optuna.pruners.ThresholdPruner(upper=threshold)
     return optuna.pruners.ThresholdPruner(lower=threshold)

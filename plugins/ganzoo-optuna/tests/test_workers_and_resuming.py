@@ -23,7 +23,7 @@ def test_the_same_command_with_more_trials_runs_only_the_new_ones(tmp_path: Path
     assert main(words) == 0  # trials= now defaults to the whole grid: one more
     printed = capsys.readouterr().out
     trials = load(out).trials
-    assert "2 trials already in the study" in printed and printed.count(" started: ") == 1
+    assert "3 trials (2 already in the study)" in printed and printed.count(" started: ") == 1
     assert {t.number: t.params for t in trials[:2]} == first  # kept as they were
     assert sorted(t.params["loss.r1.weight"] for t in trials) == [0.5, 1, 2]
     assert all(t.state == TrialState.COMPLETE for t in trials)
