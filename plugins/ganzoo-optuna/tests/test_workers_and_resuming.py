@@ -87,3 +87,27 @@ def test_two_workers_share_one_study_and_run_trials_between_them(tmp_path: Path)
     started = [line for output in outputs for line in output.splitlines() if " started: " in line]
     assert sorted(line.split()[1] for line in started) == ["0", "1", "2", "3"]  # each trial run once
     assert "database is locked" not in "".join(outputs)
+
+
+def test_a_trial_asked_by_a_worker_that_died_at_once_is_run_and_one_that_kills_its_workers_is_failed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ganzoo_optuna import study as sweep_study
+
+    out = tmp_path / "dropped"
+    words = ["sweep", *TINY, "train.steps=10", "loss.r1.weight=0.5,1,2", f"out={out}"]
+    assert main([*words, "trials=1"]) == 0
+    study = load(out)
+    dropped = study.ask()  # RUNNING, but its worker died before it recorded itself or took a claim
+    killer = study.ask()  # RUNNING, its claim free, and taken over twice already
+    killer.set_user_attr("worker", "elsewhere:1")
+    killer.set_user_attr("takeovers", 2)
+    (out / ".claims" / f"trial-{killer.number:04d}.lock").touch()
+    monkeypatch.setattr(sweep_study, "UNCLAIMED_AFTER", sweep_study.timedelta(0))
+    capsys.readouterr()
+    assert main(words) == 0
+    printed = capsys.readouterr().out
+    assert f"trial {killer.number} failed: its worker died 3 times" in printed
+    assert f"trial {dropped.number} started again" in printed
+    trials = load(out).trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL]
