@@ -75,10 +75,11 @@ def write_plot(study: optuna.Study, checked: CheckedSweep, folder: SweepFolder) 
         The plot's path, or ``None`` when no trial has a value yet.
     """
     import matplotlib
+    import numpy
 
     matplotlib.use("Agg")  # no display: a file only
     import matplotlib.pyplot as plt
-    from matplotlib.ticker import NullFormatter, NullLocator
+    from matplotlib.ticker import NullLocator
 
     trials = [t for t in study.get_trials(deepcopy=False) if _objective_cell(t) != "-"]
     if not trials:
@@ -104,7 +105,11 @@ def write_plot(study: optuna.Study, checked: CheckedSweep, folder: SweepFolder) 
             axis.set_xticks(range(len(parameter.choices)), [str(v) for v in parameter.choices])
         elif _log_axis(parameter):
             axis.set_xscale("log")
-            axis.xaxis.set_minor_formatter(NullFormatter())  # the minor labels of a short decade overlap
+        if not parameter.is_list:  # the range's bounds and two ticks between them, on its own scale
+            low, high = parameter.corners
+            ticks = numpy.geomspace(low, high, 4) if parameter.kind == "log" else numpy.linspace(low, high, 4)
+            axis.set_xticks(list(ticks), [f"{t:.3g}" for t in ticks])
+            axis.xaxis.set_minor_locator(NullLocator())
         if parameter.is_list and not position:  # a tick at each listed value, and no others
             axis.set_xticks([float(v) for v in parameter.choices], [str(v) for v in parameter.choices])
             axis.xaxis.set_minor_locator(NullLocator())
