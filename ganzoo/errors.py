@@ -41,6 +41,10 @@ class ConfigError(GanzooError, ValueError):
     """A command line or configuration file that cannot be understood."""
 
 
+class MeasurementError(GanzooError):
+    """A measurement cannot be made from what it was given, e.g. generated images that are not finite."""
+
+
 class PluginError(GanzooError):
     """A plugin that failed to load or to register its parts."""
 

@@ -265,3 +265,23 @@ def test_image_to_image_evaluation_on_the_test_split(tmp_path: Path) -> None:
     assert set(values) == {"fid", "l1", "psnr", "ssim"}
     assert values["fid"] > 0 and 0 < values["l1"] < 1 and values["psnr"] > 0 and -1 <= values["ssim"] <= 1
     assert evaluate_run(trainer.built, n=60) == values  # seeded: the same weights give the same figures
+
+
+def test_a_diverged_generator_is_not_measured_and_its_run_goes_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """NaN samples would reach FID's matrix square root, which can abort the process: they are refused first."""
+    from ganzoo.errors import MeasurementError
+
+    words = [
+        "recipe=dcgan", "generator.ngf=8", "discriminator.ndf=8", "train.batch_size=4", "train.steps=2", "train.progress=false",
+        "train.on_nonfinite=skip", "eval.every=1", "eval.n=8", f"out={tmp_path / 'run'}",
+    ]
+    trainer = Trainer.create(resolve_run_config(words))
+    with torch.no_grad():
+        for parameter in trainer.built.networks["G"].parameters():
+            parameter.fill_(float("nan"))
+    with pytest.raises(MeasurementError, match="NaN or infinite values"):
+        evaluate_run(trainer.built, metrics=["fid"], n=8, features="digits")
+    trainer.step = 1
+    with caplog.at_level("WARNING"):
+        assert trainer.evaluation.run_if_due() == {}
+    assert "evaluation failed: the generated images hold NaN" in caplog.text

@@ -17,7 +17,7 @@ import torch
 
 from ganzoo.config import NAME_KEY, slot_params
 from ganzoo.contracts import FeatureExtractor, Measure
-from ganzoo.errors import GanzooError
+from ganzoo.errors import GanzooError, MeasurementError
 
 if TYPE_CHECKING:
     from torchmetrics import Metric
@@ -88,7 +88,17 @@ def shared_features(extractor: FeatureExtractor) -> SharedFeatures:
 
 
 def feed(metrics: Iterable[tuple[Measure, Metric]], images: torch.Tensor, *, real: bool) -> None:
-    """Feed one batch to every metric (distribution metrics as real or fake images)."""
+    """Feed one batch to every metric (distribution metrics as real or fake images).
+
+    Raises:
+        MeasurementError: If generated images hold NaN or infinite values (a diverged generator): the
+            statistics of such features cannot be computed, and the linear algebra behind FID may
+            even abort the process on them.
+    """
+    if not real and not bool(torch.isfinite(images).all()):
+        raise MeasurementError(
+            "the generated images hold NaN or infinite values (the generator has diverged), so they cannot be measured"
+        )
     for measure, metric in metrics:
         if measure.family == "distribution":
             metric.update(images, real=real)
