@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -64,13 +65,21 @@ def _run(per_class: int, augment: str, steps: int, n: int, folder: Path, threads
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(command[:1])} of {per_class}/{augment} failed: {result.stderr.strip()}")
     seconds = time.perf_counter() - started
+    with _MEASURING:
+        return {**_measure(f"{out}.npz"), "seconds": seconds}
+
+
+#: One measurement at a time: the runs finish in worker threads, and torch in this process is shared.
+_MEASURING = threading.Lock()
+
+
+def _measure(samples: str) -> dict[str, float]:
     from ganzoo.metrics.compare import evaluate_images
     from ganzoo.metrics.image_sets import open_image_set
 
-    fake = open_image_set(f"{out}.npz", {}, side="fake")
+    fake = open_image_set(samples, {}, side="fake")
     real = open_image_set("digits", {}, side="real")
-    values = evaluate_images(fake, real, metrics=["fid", "classes"], features="digits").values
-    return {**values, "seconds": seconds}
+    return evaluate_images(fake, real, metrics=["fid", "classes"], features="digits").values
 
 
 def main() -> None:
