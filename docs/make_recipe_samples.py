@@ -82,6 +82,8 @@ def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, obje
     shutil.copyfile(run_directory / "loss_curves.png", TARGET / f"{recipe}-losses.png")
     from ganzoo.metrics import evaluate_checkpoint
 
+    threads = torch.get_num_threads()
+
     values, _, _, _ = evaluate_checkpoint(str(run_directory), metrics=None, n=1000, features="digits", device="cpu", seed=0)
     return {
         "command": "ganzoo train " + " ".join(words),
@@ -91,7 +93,7 @@ def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, obje
         "batch_size": batch_size,
         "images": steps * batch_size,
         "seconds": round(seconds, 1),
-        "device": f"CPU ({torch.get_num_threads()} threads, {platform.machine()})",
+        "device": f"CPU ({threads} thread{'s' if threads != 1 else ''}, {platform.machine()})",
         "ganzoo": ganzoo.__version__,
         "torch": torch.__version__.split("+")[0],
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
