@@ -110,14 +110,14 @@ def _ganzoo_command(case: str, data: Path, work: Path, iterations: int, extra: l
     return command, work / "run" / "metrics.jsonl"
 
 
-def _watch(command: list[str], log: Path, iterations: int, cwd: Path, timeout: float) -> dict[str, Any]:
+def _watch(command: list[str], log: Path, iterations: int, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run ``command`` until ``log`` has ``iterations`` lines; their arrival times and the peak RSS.
 
     Lines are stamped as they appear (polled every 5 ms, a few hundred times finer than an iteration).
     The child is killed once the last one is in, so that neither side's end of run (checkpoints, plots)
     is measured.
     """
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     output = log.parent.parent / f"{log.parent.name}-output.txt"
     with open(output, "w") as sink:
         child = subprocess.Popen(command, cwd=cwd, env=env, stdout=sink, stderr=subprocess.STDOUT)
@@ -213,8 +213,8 @@ def _operator_class(name: str) -> str:
 
 def profile(case: str, data: Path, work: Path, steps: int = 3) -> str:
     """Where ganzoo's iterations go, by operator class: self CPU time of each aten operator, summed."""
-    import torch
-    from torch.profiler import ProfilerActivity, profile as torch_profile, record_function
+    from torch.profiler import ProfilerActivity, record_function
+    from torch.profiler import profile as torch_profile
 
     trainer = _trainer(case, data, work / "profile")
     for net in trainer.networks.values():
@@ -283,6 +283,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="runs of each side, alternating (default 2)")
     parser.add_argument("--reference-threads", type=int, default=0,
                         help="the reference's --num_threads (data-loading processes); 0, like ganzoo's train.num_workers default")
+    parser.add_argument("--reference-env", action="append", default=[], metavar="KEY=VALUE",
+                        help="an environment variable for the reference's runs only, e.g. OMP_WAIT_POLICY=PASSIVE (repeatable)")
     parser.add_argument("--ganzoo-words", default="", help="extra words for ganzoo's side, space-separated")
     parser.add_argument("--profile", action="store_true", help="print where ganzoo's iterations go, by operator class")
     parser.add_argument("--compare", metavar="WORDS",
@@ -296,7 +298,7 @@ def main() -> None:
         parser.error(f"unknown case(s) {', '.join(unknown)}; expected some of {', '.join(CASES)}")
     if not (args.profile or args.compare) and (args.reference is None or not (args.reference / "train.py").is_file()):
         parser.error("--reference must name a checkout of pytorch-CycleGAN-and-pix2pix (a folder with train.py)")
-    print(f"machine: {machine()}\n")
+    print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f} at the start\n")
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         make_folders(root / "data")
@@ -331,10 +333,12 @@ def main() -> None:
                     else:
                         command, log = _ganzoo_command(case, root / "data", work, total, args.ganzoo_words.split())
                         cwd = work
-                    result = _watch(command, log, total, cwd, timeout=120 + 120 * total)
+                    load = os.getloadavg()[0]
+                    extra_env = dict(item.split("=", 1) for item in args.reference_env) if side == "reference" else None
+                    result = _watch(command, log, total, cwd, timeout=120 + 120 * total, extra_env=extra_env)
                     result["median"] = median(_intervals(result["stamps"], spec["warmup"]))
                     runs[side].append(result)
-                    print(f"  {case} {side} run {repeat + 1}: {result['median']:.3f} s/iteration, peak {result['peak_rss_mb']:.0f} MiB", flush=True)
+                    print(f"  {case} {side} run {repeat + 1}: {result['median']:.3f} s/iteration, peak {result['peak_rss_mb']:.0f} MiB (load average {load:.1f} before it)", flush=True)
             ours, theirs = (median([r["median"] for r in runs[side]]) for side in ("ganzoo", "reference"))
             ratios = [r["median"] / g["median"] for r, g in zip(runs["reference"], runs["ganzoo"], strict=True)]
             mem_ours, mem_theirs = (median([r["peak_rss_mb"] for r in runs[side]]) for side in ("ganzoo", "reference"))

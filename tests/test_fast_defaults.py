@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import torch
+from test_training import tiny
 
 from ganzoo.training import Trainer, resolve_run_config
-from test_training import tiny
 
 
 def _train(recipe: str, out: Path, fused: bool, steps: int = 3) -> tuple[list[dict[str, float]], dict[str, torch.Tensor]]:
