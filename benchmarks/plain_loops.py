@@ -64,10 +64,14 @@ class PlainLoop:
         self.device = torch.device(device)
         self.latent_dim = int(config.get("latent_dim") or 0)
         optim = config["optim"]
+        # The Adam kernel the run chose (the fused one by default, as a user on a recent torch would).
+        fused = bool(config.get("train", {}).get("fused_optimizer", False))
 
         def adam(name: str) -> torch.optim.Adam:
             settings = optim["discriminator" if name.startswith("D") else "generator"]
-            return torch.optim.Adam(self.nets[name].parameters(), lr=float(settings["lr"]), betas=tuple(float(b) for b in settings["betas"]), foreach=True)
+            betas = tuple(float(b) for b in settings["betas"])
+            kernel = {"fused": True} if fused else {"foreach": True}
+            return torch.optim.Adam(self.nets[name].parameters(), lr=float(settings["lr"]), betas=betas, **kernel)
 
         self.opts = {name: adam(name) for name in self.nets}
         self.noise = torch.Generator(device=self.device).manual_seed(int(config["train"]["seed"]) + 1)

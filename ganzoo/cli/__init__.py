@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -81,6 +82,19 @@ def _early_options(argv: Sequence[str]) -> tuple[bool, list[str]]:
     return quiet, [name.strip() for value in disabled for name in value.split(",") if name.strip()]
 
 
+def _openmp_defaults() -> None:
+    """Let torch's idle OpenMP threads sleep rather than spin, unless the environment says otherwise.
+
+    OpenMP reads the setting once, when torch is first imported, so this only acts before that. Spinning
+    threads take turns away from every other process on the machine, and on a machine whose cores are
+    shared each parallel operator then waits for its slowest thread: a 256×256 pix2pix step ran several
+    times slower there with spinning threads than with sleeping ones (benchmarks/README.md). Sleeping
+    changes no result; set ``OMP_WAIT_POLICY=ACTIVE`` to spin.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ganzoo`` command.
 
@@ -92,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     from ganzoo.plugins import PluginHost, set_host
 
+    _openmp_defaults()
     argv = list(sys.argv[1:] if argv is None else argv)
     quiet, disabled = _early_options(argv)
     logging.basicConfig(level=logging.WARNING if quiet else logging.INFO, format="%(levelname)s: %(message)s")

@@ -85,7 +85,9 @@ RUN_DEFAULTS: dict[str, Any] = {
         # Fast paths, off by default because they change numerics or start-up time.
         "channels_last": False,
         "compile": False,
-        "fused_optimizer": False,
+        # Adam in one fused kernel: the same update up to floating-point rounding, and some 12 % of a
+        # 256×256 pix2pix step faster on a CPU than the per-tensor loop (benchmarks/README.md).
+        "fused_optimizer": True,
     },
     "eval": dict(EVAL_DEFAULTS),
     # Filled when a run is built: each network instance's part and every parameter it was built with

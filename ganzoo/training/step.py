@@ -54,6 +54,10 @@ def _sum(terms: list[torch.Tensor]) -> torch.Tensor:
     return total
 
 
+#: Device types with a fused Adam kernel in torch.
+FUSED_ADAM_DEVICES = ("cpu", "cuda", "mps", "xpu")
+
+
 def _set_requires_grad(modules: Mapping[str, nn.Module], flag: bool) -> None:
     for module in modules.values():
         for parameter in module.parameters():
@@ -111,7 +115,8 @@ class TrainingStep:
         run = self.run
         settings = run.config["optim"]
         rates = run.schedule.learning_rates({role: float(settings[role]["lr"]) for role in ROLES})
-        fused = bool(run.config["train"]["fused_optimizer"])
+        # The fused kernel where torch has one for the device; the per-tensor (foreach) loop elsewhere.
+        fused = bool(run.config["train"]["fused_optimizer"]) and self.device.type in FUSED_ADAM_DEVICES
         optimizers, schedulers = {}, {}
         for name, network in run.networks.items():
             role = run.roles[name]
