@@ -7,6 +7,7 @@ what the recipe reaches::
     python docs/make_recipe_samples.py                        # every shipped recipe, full length
     python docs/make_recipe_samples.py dcgan pix2pix          # some of them
     python docs/make_recipe_samples.py --budget train.steps=300 cgan   # a short run, marked as such
+    python docs/make_recipe_samples.py --from-run runs/dcgan --seconds 503  # a run made elsewhere
 
 Each recipe is trained through the ``ganzoo train`` command, changed only by the budget words, in a
 temporary run directory. The last grid of ``samples/`` is copied to ``docs/_static/recipes/NAME.png``,
@@ -52,6 +53,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a train.* setting that shortens the run, e.g. train.steps=300 (repeatable; default: the full run)",
     )
     parser.add_argument("recipes", nargs="*", metavar="RECIPE", help="recipes to train (default: all)")
+    parser.add_argument(
+        "--from-run", type=Path, metavar="RUN_DIR",
+        help="record a finished run of `ganzoo train recipe=NAME` (plus the --budget words) instead of training",
+    )
+    parser.add_argument("--seconds", type=float, default=0.0, help="with --from-run: the wall-clock time the run took")
+    parser.add_argument("--threads", type=int, default=0, help="with --from-run: the torch threads it trained with")
     args = parser.parse_args(argv)
     for word in args.budget:
         if not word.startswith("train.") or "=" not in word:
@@ -67,11 +74,16 @@ def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, obje
     words = [f"recipe={recipe}", *budget]
     command = [sys.executable, "-m", "ganzoo", "train", *words, f"out={run_directory}"]
     started = time.perf_counter()
-    finished = subprocess.run(command, capture_output=True, text=True)
+    finished = subprocess.run(command, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - started
     if finished.returncode != 0:
         sys.stderr.write(finished.stdout + finished.stderr)
         raise SystemExit(f"training recipe '{recipe}' failed with status {finished.returncode}")
+    return describe(recipe, budget, run_directory, seconds, torch.get_num_threads())
+
+
+def describe(recipe: str, budget: list[str], run_directory: Path, seconds: float, threads: int) -> dict[str, object]:
+    """Copy a finished run's last grid and loss curves into the docs, measure it, and describe it."""
     grids = sorted((run_directory / "samples").glob("step_*.png"))
     if not grids:
         raise SystemExit(f"recipe '{recipe}' wrote no sample grid into {run_directory / 'samples'}")
@@ -82,11 +94,9 @@ def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, obje
     shutil.copyfile(run_directory / "loss_curves.png", TARGET / f"{recipe}-losses.png")
     from ganzoo.metrics import evaluate_checkpoint
 
-    threads = torch.get_num_threads()
-
     values, _, _, _ = evaluate_checkpoint(str(run_directory), metrics=None, n=1000, features="digits", device="cpu", seed=0)
     return {
-        "command": "ganzoo train " + " ".join(words),
+        "command": " ".join(["ganzoo train", f"recipe={recipe}", *budget]),
         "full": not budget,
         "figures": {key: round(float(value), 4) for key, value in values.items()},
         "steps": steps,
@@ -100,21 +110,29 @@ def train(recipe: str, budget: list[str], run_directory: Path) -> dict[str, obje
     }
 
 
+def _record(recipe: str, entry: dict[str, object]) -> None:
+    # Read and written after every recipe, so that an interrupted batch keeps what it finished
+    # and copies of this script training other recipes meanwhile keep theirs.
+    record = json.loads(RECORD.read_text(encoding="utf-8")) if RECORD.exists() else {}
+    record[recipe] = entry
+    RECORD.write_text(json.dumps(dict(sorted(record.items())), indent=2) + "\n", encoding="utf-8")
+    print(f"{recipe}: {entry['steps']} steps in {entry['seconds']} s -> {TARGET / (recipe + '.png')}", flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    recipes = args.recipes or recipe_names()
     TARGET.mkdir(parents=True, exist_ok=True)
-    for recipe in recipes:
+    if args.from_run is not None:
+        config = yaml.safe_load((args.from_run / "config.yaml").read_text(encoding="utf-8"))
+        recipe = str(config["recipe"])
+        _record(recipe, describe(recipe, args.budget, args.from_run, args.seconds, args.threads or torch.get_num_threads()))
+        return 0
+    for recipe in args.recipes or recipe_names():
         load_recipe(recipe)  # fail early on a recipe that does not load
         with tempfile.TemporaryDirectory(prefix=f"ganzoo-{recipe}-") as folder:
             print(f"{recipe}: ganzoo train recipe={recipe} {' '.join(args.budget)}", flush=True)
             entry = train(recipe, args.budget, Path(folder) / "run")
-        # Read and written after every recipe, so that an interrupted batch keeps what it finished
-        # and copies of this script training other recipes meanwhile keep theirs.
-        record = json.loads(RECORD.read_text(encoding="utf-8")) if RECORD.exists() else {}
-        record[recipe] = entry
-        RECORD.write_text(json.dumps(dict(sorted(record.items())), indent=2) + "\n", encoding="utf-8")
-        print(f"{recipe}: {entry['steps']} steps in {entry['seconds']} s -> {TARGET / (recipe + '.png')}", flush=True)
+        _record(recipe, entry)
     return 0
 
 

@@ -493,7 +493,7 @@ def _length(recipe: dict[str, Any]) -> str:
 
 
 #: How the figures of a sample record are named on a recipe page.
-FIGURE_NAMES = {"fid": "digits FID", "baseline/fid": "the held-out real digits' FID", "l1": "L1 on the test split", "classes": "classes", "classes_balance": "smallest class's share"}
+FIGURE_NAMES = {"fid": "digits FID", "baseline/fid": "the held-out real digits' FID", "l1": "L1 on the test split", "classes": "classes", "classes_balance": "smallest class's share", "psnr": "PSNR (dB)", "ssim": "SSIM"}
 
 
 def _duration(seconds: float) -> str:
