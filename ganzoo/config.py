@@ -283,6 +283,31 @@ def slot_params(slot: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in slot.items() if key != NAME_KEY}
 
 
+#: The name that switches an optional slot (``augment``, ``tracker``) off.
+OFF = "none"
+
+
+def optional_slot(config: Mapping[str, Any], key: str, *, what: str, choose: str) -> tuple[str, dict[str, Any]] | None:
+    """The name and parameters of the optional slot ``config[key]``; ``None`` when it is off (or absent).
+
+    Args:
+        config: The run's configuration.
+        key: The slot's key.
+        what: What the slot holds, for the message (``"augmentation"``).
+        choose: How to choose one, for the message (``"add augment=diffaugment or augment=ada"``).
+
+    Raises:
+        ConfigError: If the slot is off but has parameters: a setting that would do nothing.
+    """
+    slot = dict(config.get(key) or {NAME_KEY: OFF})
+    name, params = str(slot[NAME_KEY]), slot_params(slot)
+    if name != OFF:
+        return name, params
+    if params:
+        raise ConfigError(f"{key}.{next(iter(params))} is set, but no {what} is chosen; {choose}")
+    return None
+
+
 def to_yaml(config: Mapping[str, Any] | DictConfig) -> str:
     """Render a configuration as YAML (tuples become lists)."""
     return OmegaConf.to_yaml(OmegaConf.create(_plain(config)), sort_keys=False)

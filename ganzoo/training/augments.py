@@ -15,13 +15,10 @@ from typing import Any
 
 import torch
 
-from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.config import NAME_KEY, OFF, optional_slot
 from ganzoo.contracts import AdversarialLoss, Augment
-from ganzoo.errors import ConfigError, IncompatiblePartsError
+from ganzoo.errors import IncompatiblePartsError
 from ganzoo.registry import Registry
-
-#: The ``augment`` slot's name that switches augmentation off.
-OFF = "none"
 
 __all__ = ["OFF", "build_augments"]
 
@@ -49,14 +46,10 @@ def build_augments(
     Raises:
         GanzooError: For an unknown name, a bad parameter, or a pairing the augmentation cannot serve.
     """
-    slot = dict(config.get("augment") or {NAME_KEY: OFF})
-    name, params = str(slot[NAME_KEY]), slot_params(slot)
-    if name == OFF:
-        if params:
-            raise ConfigError(
-                f"augment.{next(iter(params))} is set, but no augmentation is chosen; add augment=diffaugment or augment=ada"
-            )
+    chosen = optional_slot(config, "augment", what="augmentation", choose="add augment=diffaugment or augment=ada")
+    if chosen is None:
         return {}
+    name, params = chosen
     part = registry.get("augment", name)
     config["augment"] = {NAME_KEY: part.name, **part.defaults(), **part.check(params)}
     augments: dict[str, Augment] = {}

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ganzoo.config import NAME_KEY, slot_params
+from ganzoo.config import NAME_KEY, OFF, optional_slot
 from ganzoo.contracts import Tracker
-from ganzoo.errors import ConfigError, UnknownPartError
+from ganzoo.errors import UnknownPartError
 from ganzoo.registry import Registry
-
-#: The ``tracker`` slot's name that follows nothing.
-OFF = "none"
 
 __all__ = ["OFF", "build_tracker"]
 
@@ -34,15 +31,11 @@ def build_tracker(config: dict[str, Any], registry: Registry, *, build: bool = T
     Raises:
         GanzooError: For an unknown name (with the closest ones) or a bad parameter.
     """
-    slot = dict(config.get("tracker") or {NAME_KEY: OFF})
-    name, params = str(slot[NAME_KEY]), slot_params(slot)
-    if name == OFF:
-        if params:
-            raise ConfigError(
-                f"tracker.{next(iter(params))} is set, but no tracker is chosen; add tracker=NAME (see 'ganzoo list tracker')"
-            )
+    chosen = optional_slot(config, "tracker", what="tracker", choose="add tracker=NAME (see 'ganzoo list tracker')")
+    if chosen is None:
         config["tracker"] = {NAME_KEY: OFF}
         return None
+    name, params = chosen
     if "tracker" not in registry.kinds():
         raise UnknownPartError(
             f"unknown tracker '{name}': no tracker is installed (trackers come from plugins, such as "
