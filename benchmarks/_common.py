@@ -9,6 +9,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,6 +34,21 @@ def machine() -> str:
         pass
     gpu = f", GPU {torch.cuda.get_device_name()}" if torch.cuda.is_available() else ", no GPU"
     return f"{date.today()}, {cpu}, {os.cpu_count()} cores{gpu}, Python {platform.python_version()}, torch {torch.__version__}"
+
+
+#: One measurement at a time: runs of a benchmark may finish in worker threads, sharing this process's torch.
+_MEASURING = threading.Lock()
+
+
+def measure_digits(samples: str) -> dict[str, float]:
+    """Digits-feature FID and ``classes`` of generated digits (a ``.npz``) against all 4,500 training digits."""
+    from ganzoo.metrics.compare import evaluate_images
+    from ganzoo.metrics.image_sets import open_image_set
+
+    with _MEASURING:
+        fake = open_image_set(samples, {}, side="fake")
+        real = open_image_set("digits", {}, side="real")
+        return evaluate_images(fake, real, metrics=["fid", "classes"], features="digits").values
 
 
 def run_child(script: str, *args: str, timeout: float = 1800) -> dict[str, Any]:

@@ -27,12 +27,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import machine  # the benchmarks' own helpers (run from this folder)
+from _common import machine, measure_digits  # the benchmarks' own helpers (run from this folder)
 
 #: The dcgan recipe's decay: constant for 32 of its 60 epochs, then linear to 0.
 DECAY_START = 32 / 60
@@ -65,21 +64,8 @@ def _run(per_class: int, augment: str, steps: int, n: int, folder: Path, threads
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(command[:1])} of {per_class}/{augment} failed: {result.stderr.strip()}")
     seconds = time.perf_counter() - started
-    with _MEASURING:
-        return {**_measure(f"{out}.npz"), "seconds": seconds}
+    return {**measure_digits(f"{out}.npz"), "seconds": seconds}
 
-
-#: One measurement at a time: the runs finish in worker threads, and torch in this process is shared.
-_MEASURING = threading.Lock()
-
-
-def _measure(samples: str) -> dict[str, float]:
-    from ganzoo.metrics.compare import evaluate_images
-    from ganzoo.metrics.image_sets import open_image_set
-
-    fake = open_image_set(samples, {}, side="fake")
-    real = open_image_set("digits", {}, side="real")
-    return evaluate_images(fake, real, metrics=["fid", "classes"], features="digits").values
 
 
 def main() -> None:

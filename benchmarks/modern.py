@@ -28,12 +28,11 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from _common import machine  # the benchmarks' own helpers (run from this folder)
+from _common import machine, measure_digits  # the benchmarks' own helpers (run from this folder)
 
 RECIPES = ("dcgan", "r3gan", "sngan")
 #: The dcgan recipe's decay: constant for 32 of its 60 epochs, then linear to 0 (70 steps an epoch).
@@ -93,21 +92,8 @@ def train_and_measure(recipe: str, steps: int, n: int, folder: Path, threads: in
     )
     if result.returncode != 0:
         raise SystemExit(f"sampling {recipe} failed: {result.stderr.strip()}")
-    with _MEASURING:
-        return {**_measure(str(samples)), "seconds": seconds}
+    return {**measure_digits(str(samples)), "seconds": seconds}
 
-
-#: One measurement at a time: the runs finish in worker threads, and torch in this process is shared.
-_MEASURING = threading.Lock()
-
-
-def _measure(samples: str) -> dict[str, float]:
-    from ganzoo.metrics.compare import evaluate_images
-    from ganzoo.metrics.image_sets import open_image_set
-
-    fake = open_image_set(samples, {}, side="fake")
-    real = open_image_set("digits", {}, side="real")
-    return evaluate_images(fake, real, metrics=["fid", "classes"], features="digits").values
 
 
 def _parse_steps(text: str) -> dict[str, int]:
