@@ -32,6 +32,8 @@ from ganzoo.parameters import Parameter, accepts_any_keyword, check_parameters, 
 
 #: The kinds the built-in zoo and the trainer use. Others may be added by plugins.
 CORE_KINDS = ("generator", "discriminator", "loss", "schedule", "augment", "dataset", "tracker")
+#: Core kinds that only plugins fill, with where their parts come from (said when none is installed).
+PLUGIN_KINDS = {"tracker": "trackers come from plugins, such as ganzoo-mlflow and ganzoo-wandb (pip install one)"}
 
 
 class Part:
@@ -265,6 +267,8 @@ class Registry:
         Raises:
             UnknownPartError: With the closest names and the command that lists them all.
         """
+        if kind not in self._parts and kind in PLUGIN_KINDS:
+            raise UnknownPartError(f"unknown {kind} '{name}': no {kind} is installed: {PLUGIN_KINDS[kind]}")
         self.check_kind(kind)
         parts = self._parts[kind]
         if name not in parts:

@@ -11,6 +11,7 @@ from ganzoo.cli.tables import table
 from ganzoo.cli.words import split_overwrite
 from ganzoo.errors import UnknownPartError, did_you_mean
 from ganzoo.plugins import DISABLE_OPTION, DISABLE_VARIABLE
+from ganzoo.registry import PLUGIN_KINDS
 
 if TYPE_CHECKING:
     from ganzoo.plugins import PluginInfo
@@ -24,8 +25,8 @@ def _list(args: argparse.Namespace) -> int:
     if kind is not None and kind not in registry.kinds():
         if pattern is None and any(ch in kind for ch in "*?["):
             kind, pattern = None, kind  # `ganzoo list '*gan'`: a pattern over every kind
-        elif kind == "tracker":
-            print("no tracker is installed: trackers come from plugins, such as ganzoo-mlflow and ganzoo-wandb (pip install one)")
+        elif kind in PLUGIN_KINDS:  # a kind only plugins fill, and none is installed
+            print(f"no {kind} is installed: {PLUGIN_KINDS[kind]}")
             return 0
         else:
             registry.check_kind(kind)

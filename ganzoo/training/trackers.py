@@ -13,7 +13,6 @@ from typing import Any
 
 from ganzoo.config import NAME_KEY, OFF, optional_slot
 from ganzoo.contracts import Tracker
-from ganzoo.errors import UnknownPartError
 from ganzoo.registry import Registry
 
 __all__ = ["OFF", "build_tracker"]
@@ -36,11 +35,6 @@ def build_tracker(config: dict[str, Any], registry: Registry, *, build: bool = T
         config["tracker"] = {NAME_KEY: OFF}
         return None
     name, params = chosen
-    if "tracker" not in registry.kinds():
-        raise UnknownPartError(
-            f"unknown tracker '{name}': no tracker is installed (trackers come from plugins, such as "
-            "ganzoo-mlflow and ganzoo-wandb: pip install one, then see 'ganzoo list tracker')"
-        )
     part = registry.get("tracker", name)
     config["tracker"] = {NAME_KEY: part.name, **part.defaults(), **part.check(params)}
     return part.build(**params) if build else None
