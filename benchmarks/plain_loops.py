@@ -76,7 +76,7 @@ class PlainLoop:
         self.opts = {name: adam(name) for name in self.nets}
         self.noise = torch.Generator(device=self.device).manual_seed(int(config["train"]["seed"]) + 1)
         self.pools = {"D_A": HistoryPool(50), "D_B": HistoryPool(50)} if recipe == "cyclegan" else {}
-        decay = {"dcgan": (32, 28), "pix2pix": (10, 10), "cyclegan": (2, 2)}.get(recipe)
+        decay = {"dcgan": (32, 28), "cgan": (32, 28), "pix2pix": (10, 10), "cyclegan": (2, 2)}.get(recipe)
         if decay:  # the reference code's lambda_rule with epoch_count = 1
             constant, decaying = decay
             rule = lambda epoch: max(0.0, 1.0 - max(0, epoch + 1 - constant) / float(decaying + 1))
@@ -125,35 +125,34 @@ class PlainLoop:
         r1 = 4 * 1.0 if index % 4 == 0 else 0.0
         return self._bce_gan(batch["image"], lambda logits: _bce(logits, 1.0), r1)
 
-    def _bce_gan(self, real: torch.Tensor, generator_loss: Callable[[torch.Tensor], torch.Tensor], r1: float = 0.0) -> list[torch.Tensor]:
-        """One step of an unconditional GAN: D by binary cross-entropy (plus ``r1`` × the R1 penalty,
-        Mescheder et al. 2018), then G by ``generator_loss``."""
+    def _bce_gan(
+        self,
+        real: torch.Tensor,
+        generator_loss: Callable[[torch.Tensor], torch.Tensor],
+        r1: float = 0.0,
+        labels: torch.Tensor | None = None,
+    ) -> list[torch.Tensor]:
+        """One step of a GAN: D by binary cross-entropy (plus ``r1`` × the R1 penalty, Mescheder et al.
+        2018), then G by ``generator_loss``; with ``labels``, G and D are class-conditional."""
         G, D = self.nets["G"], self.nets["D"]
-        fake = G(self._z(real.shape[0]))
-        loss_d = _bce(D(real), 1.0) + _bce(D(fake.detach()), 0.0)
+        conditions = () if labels is None else (labels,)
+        fake = G(self._z(real.shape[0]), *conditions)
+        loss_d = _bce(D(real, *conditions), 1.0) + _bce(D(fake.detach(), *conditions), 0.0)
         if r1:
             judged = real.detach().requires_grad_(True)
-            (gradients,) = torch.autograd.grad(D(judged).sum(), judged, create_graph=True)
+            (gradients,) = torch.autograd.grad(D(judged, *conditions).sum(), judged, create_graph=True)
             loss_d = loss_d + r1 * 0.5 * gradients.flatten(1).pow(2).sum(dim=1).mean()
         self._update(loss_d, "D")
         _frozen([D], True)
-        loss_g = generator_loss(D(fake))
+        loss_g = generator_loss(D(fake, *conditions))
         self._update(loss_g, "G")
         _frozen([D], False)
         return [loss_d.detach(), loss_g.detach()]
 
     def _cgan(self, batch: dict[str, torch.Tensor], index: int) -> list[torch.Tensor]:
-        """Projection cGAN (Miyato and Koyama 2018): hinge loss, D(x, y), G(z, y)."""
-        G, D = self.nets["G"], self.nets["D"]
-        real, labels = batch["image"], batch["label"]
-        fake = G(self._z(real.shape[0]), labels)
-        loss_d = F.relu(1.0 - D(real, labels)).mean() + F.relu(1.0 + D(fake.detach(), labels)).mean()
-        self._update(loss_d, "D")
-        _frozen([D], True)
-        loss_g = -D(fake, labels).mean()
-        self._update(loss_g, "G")
-        _frozen([D], False)
-        return [loss_d.detach(), loss_g.detach()]
+        """The dcgan loop above with G(z, y) and a projection D(x, y) (Miyato and Koyama 2018)."""
+        r1 = 4 * 1.0 if index % 4 == 0 else 0.0
+        return self._bce_gan(batch["image"], lambda logits: _bce(logits, 1.0), r1, batch["label"])
 
     def _wgan_gp(self, batch: dict[str, torch.Tensor], index: int) -> list[torch.Tensor]:
         """Gulrajani et al. 2017, Algorithm 1: a critic step every step, a generator step every fifth, λ = 10."""

@@ -247,6 +247,18 @@ def test_example_inputs_follow_vocabulary() -> None:
     assert image.min() >= -1 and image.max() <= 1 and label.dtype == torch.int64
 
 
+def test_a_new_conditional_generator_varies_with_its_noise_more_than_with_its_class() -> None:
+    # A class code as large as the noise lets training collapse to one image per class.
+    torch.manual_seed(0)
+    g = ConditionalDCGANGenerator(num_classes=10, image_size=32, out_channels=1, ngf=8)  # batch statistics
+    with torch.no_grad():
+        images = g(torch.randn(200, 100), torch.arange(200) % 10).view(20, 10, -1)  # [noise draw, class]
+    across_noise = images.std(dim=0).mean()
+    across_classes = images.mean(dim=0).std(dim=0).mean()
+    assert across_noise > 3 * across_classes
+    assert ConditionalDCGANGenerator(ngf=8, init=False).embedding.weight.std() > 0.5  # PyTorch's N(0, 1) kept
+
+
 # --------------------------------------------------------------------------- invalid settings
 
 
