@@ -174,3 +174,18 @@ def test_a_checkpoint_from_another_configuration_is_refused(tmp_path: Path) -> N
     torch.save(state, path)
     with pytest.raises(CheckpointError, match="does not match this configuration"):
         Trainer.resume(out)
+
+
+def test_the_kept_checkpoint_is_best_then_the_one_latest_names(tmp_path: Path) -> None:
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    assert ckpt.kept_checkpoint(tmp_path) is None  # no checkpoint yet
+    (folder / "step_00000002.pt").write_bytes(b"")
+    assert ckpt.kept_checkpoint(tmp_path) is None  # only what `latest` names counts
+    (folder / ckpt.LATEST).write_text("step_00000002.pt\n")
+    assert ckpt.kept_checkpoint(tmp_path) == folder / "step_00000002.pt"
+    (folder / ckpt.BEST_CHECKPOINT).write_bytes(b"")
+    assert ckpt.kept_checkpoint(tmp_path) == folder / "best.pt"
+    assert ckpt.kept_checkpoint(tmp_path, best=False) == folder / "step_00000002.pt"
+    (folder / "step_00000002.pt").unlink()
+    assert ckpt.kept_checkpoint(tmp_path, best=False) is None  # `latest` naming a missing file

@@ -39,7 +39,7 @@ logger = logging.getLogger("ganzoo.metrics")
 __all__ = ["BEST_CHECKPOINT", "BEST_RECORD", "PeriodicEvaluation"]
 
 #: The best checkpoint's file name, in the run's ``checkpoints`` folder.
-BEST_CHECKPOINT = "best.pt"
+BEST_CHECKPOINT = ckpt.BEST_CHECKPOINT
 #: The record of the best figure, beside it.
 BEST_RECORD = "best.json"
 

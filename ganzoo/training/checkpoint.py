@@ -28,6 +28,8 @@ from ganzoo.tensor_files import read_tensor_file
 FORMAT = "ganzoo-checkpoint"
 VERSION = 1
 LATEST = "latest"  # a text file in the checkpoint folder naming the newest complete checkpoint
+#: The best checkpoint's file name, in the run's ``checkpoints`` folder (kept by periodic evaluation).
+BEST_CHECKPOINT = "best.pt"
 
 logger = logging.getLogger(__name__)
 
@@ -174,11 +176,9 @@ def resolve_checkpoint(path: Path) -> Path:
     """
     if path.is_dir():
         folder = path / "checkpoints" if (path / "checkpoints").is_dir() else path
-        latest = folder / LATEST
-        if latest.is_file():
-            candidate = folder / latest.read_text(encoding="utf-8").strip()
-            if candidate.is_file():
-                return candidate
+        named = _named_by_latest(folder)
+        if named is not None:
+            return named
         files = sorted(folder.glob("step_*.pt"))
         if not files:
             raise CheckpointError(f"'{path}' holds no checkpoint (expected {folder}/step_*.pt)")
@@ -186,6 +186,32 @@ def resolve_checkpoint(path: Path) -> Path:
     if not path.is_file():
         raise CheckpointError(f"checkpoint '{path}' does not exist")
     return path
+
+
+def _named_by_latest(folder: Path) -> Path | None:
+    """The checkpoint file ``folder/latest`` names, if both exist."""
+    latest = folder / LATEST
+    if not latest.is_file():
+        return None
+    candidate = folder / latest.read_text(encoding="utf-8").strip()
+    return candidate if candidate.is_file() else None
+
+
+def kept_checkpoint(directory: Path, *, best: bool = True) -> Path | None:
+    """The checkpoint to keep from a run directory, as trackers log it at the end of a run.
+
+    Args:
+        directory: The run directory.
+        best: Prefer ``checkpoints/best.pt`` when the run's evaluations kept one.
+
+    Returns:
+        ``best.pt`` (when ``best`` and it exists), else the checkpoint ``checkpoints/latest`` names;
+        ``None`` when the run has neither.
+    """
+    folder = Path(directory) / "checkpoints"
+    if best and (folder / BEST_CHECKPOINT).is_file():
+        return folder / BEST_CHECKPOINT
+    return _named_by_latest(folder)
 
 
 def checkpoint_name(step: int) -> str:

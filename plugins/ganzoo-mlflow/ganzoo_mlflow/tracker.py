@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from ganzoo.atomic import atomic_write_text
 from ganzoo.contracts import Tracker
+from ganzoo.training.checkpoint import kept_checkpoint
 from ganzoo_mlflow import names
 
 #: The file in the run directory that records the MLflow run a resume continues.
@@ -289,15 +290,9 @@ class MlflowTracker(Tracker):
         return tags
 
     def _checkpoint_file(self, directory: Path) -> Path | None:
-        folder = directory / "checkpoints"
         if self.checkpoint == "none":
             return None
-        if self.checkpoint == "best" and (folder / "best.pt").is_file():
-            return folder / "best.pt"
-        latest = folder / "latest"
-        if latest.is_file() and (folder / latest.read_text(encoding="utf-8").strip()).is_file():
-            return folder / latest.read_text(encoding="utf-8").strip()
-        return None
+        return kept_checkpoint(directory, best=self.checkpoint == "best")
 
     @contextmanager
     def _http_limits(self) -> Iterator[None]:

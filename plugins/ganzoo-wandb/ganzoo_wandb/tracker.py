@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ganzoo.contracts import Tracker
+from ganzoo.training.checkpoint import kept_checkpoint
 from ganzoo_wandb.record import RECORD_FILE, read_record, write_record
 
 logger = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ class WandbTracker(Tracker):
             curves = directory / "loss_curves.png"
             if curves.is_file():
                 wandb_run.log({STEP_METRIC: int(run.step), "loss_curves": wandb.Image(str(curves))})
-            checkpoint = final_checkpoint(directory)
+            checkpoint = kept_checkpoint(directory)
             if self.log_checkpoints and checkpoint is not None and status != "failed":
                 artifact = wandb.Artifact(
                     f"model-{wandb_run.id}", type="model",
@@ -259,15 +260,3 @@ def has_credentials() -> bool:
         return bool(os.environ.get("WANDB_API_KEY") or found)
     return authenticate_session(host=host, source="ganzoo", prompt=False, update_session=False) is not None
 
-
-def final_checkpoint(directory: Path) -> Path | None:
-    """The checkpoint a run's artifact holds: ``best.pt`` if the run keeps one, else the newest."""
-    checkpoints = Path(directory) / "checkpoints"
-    best = checkpoints / "best.pt"
-    if best.is_file():
-        return best
-    try:
-        latest = checkpoints / (checkpoints / "latest").read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return latest if latest.is_file() else None
